@@ -1,0 +1,234 @@
+"""The ``kp`` command: validate, load and inspect the Knowledge Package.
+
+Exit codes: 0 success; 1 invalid data (a validation report says why); 2 a file
+that cannot be parsed, a usage error or a store that cannot be opened.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from server import rdfio
+from server.config import Settings
+from server.errors import InvalidData, KpError, ParseError
+from server.loader import SourceFile, check_handling, explicit_sources
+from server.validation import Report, Validator, render_text
+
+app = typer.Typer(
+    help="Drug-term Knowledge Package: validate, load and inspect the vocabulary.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_INVALID = 1
+EXIT_ERROR = 2
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store directory (default: $KP_STORE or ./var/store).", show_default=False),
+]
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output for people (text) or machines (json).")]
+
+
+def settings_for(store: Path | None) -> Settings:
+    settings = Settings.from_env()
+    if store is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, store_path=store)
+    return settings
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Files or folders (Turtle, N-Triples, RDF/XML, JSON-LD, SSSOM).")],
+    output: FormatOption = OutputFormat.text,
+    skos_checks: Annotated[bool, typer.Option(help="Also run skosify's SKOS quality checks.")] = True,
+    limit: Annotated[int, typer.Option(help="Show at most this many findings in text output.")] = 200,
+) -> None:
+    """Check files against the shapes; exit 0 valid, 1 invalid, 2 unparseable."""
+    settings = Settings.from_env()
+    sources = explicit_sources(settings, files)
+    if not sources:
+        raise fail("no data files found in " + ", ".join(map(str, files)))
+    parsed: dict[SourceFile, list[Any]] = {}
+    errors: list[ParseError] = []
+    for source in sources:
+        try:
+            parsed[source] = rdfio.parse_path(source.path)
+        except ParseError as exc:
+            errors.append(exc)
+        except KpError as exc:
+            errors.append(ParseError(source.path, str(exc)))
+    if errors:
+        if output is OutputFormat.json:
+            payload = {
+                "conforms": False,
+                "parse_errors": [
+                    {"source": e.source, "line": e.line, "column": e.column, "message": e.message} for e in errors
+                ],
+            }
+            print(json.dumps(payload, ensure_ascii=False, indent=2))
+        else:
+            for e in errors:
+                err.print(f"[bold red]unparseable:[/] {e}", highlight=False, markup=True)
+        raise typer.Exit(EXIT_ERROR)
+    validator = Validator(settings)
+    data = rdfio.to_rdflib(q for quads in parsed.values() for q in quads)
+    report: Report = validator.validate(data, sources=[s.relpath for s in sources], skos_checks=skos_checks)
+    report.findings.extend(check_handling(parsed))
+    if output is OutputFormat.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        out.print(render_text(report, limit=limit), highlight=False, markup=False)
+    raise typer.Exit(0 if report.conforms else EXIT_INVALID)
+
+
+@app.command()
+def load(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to load (default: ontology/, vocab/ and shapes/).", show_default=False),
+    ] = None,
+    store: StoreOption = None,
+    no_validate: Annotated[
+        bool, typer.Option("--no-validate", help="Skip SHACL validation and stream files (trusted bulk data only).")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Build the store: one named graph per file, replacing what was there."""
+    from server.loader import load as run_load
+    from server.store import EmbeddedStore
+
+    settings = settings_for(store)
+    started = time.perf_counter()
+    try:
+        kp_store = EmbeddedStore(settings.store_path)
+    except KpError as exc:
+        raise fail(str(exc)) from None
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("loading", total=None)
+
+        def step(stage: str, source: SourceFile | None) -> None:
+            name = source.relpath if source else ""
+            progress.update(task, description=f"{stage} {name}".strip())
+            if stage == "write":
+                progress.advance(task)
+            if not quiet and not err.is_terminal and stage in ("validate", "done"):
+                err.print(f"{stage}...", highlight=False)
+
+        try:
+            result = run_load(settings, kp_store, paths=paths or None, validate=not no_validate, progress=step)
+        except ParseError as exc:
+            raise fail(f"unparseable: {exc}; nothing was loaded") from None
+        except InvalidData as exc:
+            report = exc.report
+            assert isinstance(report, Report)
+            err.print(render_text(report, limit=200), highlight=False, markup=False)
+            raise fail(f"the vocabulary is invalid: {exc}", EXIT_INVALID) from None
+        except KpError as exc:
+            raise fail(str(exc)) from None
+        finally:
+            kp_store.close()
+    triples = sum(info.triples for info in result.loaded)
+    elapsed = time.perf_counter() - started
+    if result.report is not None and result.report.count("Warning"):
+        err.print(f"{result.report.count('Warning')} warning(s); run `kp validate` to see them", highlight=False)
+    out.print(
+        f"loaded {len(result.loaded)} graph(s), {triples} triple(s) into {settings.store_path} in {elapsed:.1f} s"
+        + (f"; dropped {len(result.dropped)} graph(s) of removed files" if result.dropped else ""),
+        highlight=False,
+    )
+
+
+@app.command()
+def stats(
+    store: StoreOption = None,
+    output: FormatOption = OutputFormat.text,
+    level: Annotated[
+        str, typer.Option(help="Count as a reader of this handling level sees it: tlp-clear, tlp-green, tlp-amber.")
+    ] = "tlp-amber",
+) -> None:
+    """Counts by language, term type, substance and handling level."""
+    from server.stats import statistics
+    from server.store import VISIBLE_LEVELS, EmbeddedStore
+
+    if level not in VISIBLE_LEVELS:
+        raise fail(f"unknown level {level!r}; use one of {', '.join(VISIBLE_LEVELS)}")
+    settings = settings_for(store)
+    if not settings.store_path.exists():
+        raise fail(f"no store at {settings.store_path}; run `kp load` first")
+    try:
+        kp_store = EmbeddedStore(settings.store_path, read_only=True)
+    except KpError as exc:
+        raise fail(str(exc)) from None
+    try:
+        numbers = statistics(settings, kp_store, level)
+    finally:
+        kp_store.close()
+    if output is OutputFormat.json:
+        print(json.dumps(numbers, ensure_ascii=False, indent=2))
+        return
+    out.print(
+        f"{numbers['terms']} terms, {numbers['labels']} labels in {numbers['languages']} languages, "
+        f"{numbers['substances']} substances ({numbers['substance_groups']} groups) "
+        f"in {numbers['graphs']} graphs visible at {level}",
+        highlight=False,
+    )
+    sections = (
+        ("Labels by language", "by_language", ("lang", "labels", "terms")),
+        ("Labels by term type", "by_term_type", ("typeLabel", "labels")),
+        ("Labels by handling level", "by_handling", ("levelLabel", "labels")),
+        ("Terms by substance", "by_substance", ("substanceLabel", "terms", "labels")),
+    )
+    for title, key, columns in sections:
+        table = Table(title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column, justify="right" if column in ("labels", "terms") else "left")
+        for row in numbers[key]:
+            table.add_row(*(str(row.get(c, "")) for c in columns))
+        out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except KpError as exc:  # a last net: domain errors never end in a traceback
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The project's own errors.
+
+Domain modules raise these and never an HTTP exception; the CLI (and later the
+HTTP layer) map them to exit codes and status codes in one place. Each error
+has a stable ``code`` that clients may rely on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class KpError(Exception):
+    """Base of every error the Knowledge Package reports to a user."""
+
+    code = "error"
+
+
+class ParseError(KpError):
+    """A file or upload that is not well-formed in its format."""
+
+    code = "parse_error"
+
+    def __init__(
+        self, source: str | Path, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
+        self.source = str(source)
+        self.message = message
+        self.line = line
+        self.column = column
+        where = self.source
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}")
+
+
+class UnsupportedFormat(KpError):
+    """A file whose format cannot be told from its name or declared type."""
+
+    code = "unsupported_format"
+
+
+class InvalidData(KpError):
+    """Data that parsed but does not pass the shapes; carries the report."""
+
+    code = "invalid_data"
+
+    def __init__(self, message: str, report: object) -> None:
+        super().__init__(message)
+        self.report = report
+
+
+class StoreError(KpError):
+    """The store cannot be opened or written (locked, missing, corrupt)."""
+
+    code = "store_error"

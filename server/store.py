@@ -1,0 +1,272 @@
+"""Storage: every SPARQL string and every pyoxigraph store call lives here.
+
+The rest of the code talks to :class:`Store`, a small interface that an
+embedded Oxigraph store implements today and a remote SPARQL 1.1 endpoint
+(query, update, graph store protocol) can implement tomorrow.
+
+Named graphs: one per source (a vocabulary file, a contribution), each with a
+handling level recorded in the metadata graph ``{base}graph/meta``. Queries
+that serve readers run over the union of the graphs their level allows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+
+from server.errors import StoreError
+from server.formats import Format
+from server.namespaces import HANDLING_LEVELS, KP, PREFIXES, VOID, handling_iri
+
+DCT = PREFIXES["dct"]
+XSD = PREFIXES["xsd"]
+
+#: The levels each level may see (TLP is cumulative: AMBER sees GREEN and CLEAR).
+VISIBLE_LEVELS: dict[str, tuple[str, ...]] = {
+    "tlp-clear": ("tlp-clear",),
+    "tlp-green": ("tlp-clear", "tlp-green"),
+    "tlp-amber": HANDLING_LEVELS,
+}
+
+SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in sorted(PREFIXES.items()))
+
+
+@dataclass(frozen=True)
+class GraphInfo:
+    iri: str
+    source: str
+    handling: str
+    triples: int
+    modified: str
+    kind: str
+
+
+class Store(Protocol):
+    """What the application needs from a triple store."""
+
+    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None: ...
+
+    def bulk_replace_graph(self, graph: str, path: Path, fmt: Format) -> None: ...
+
+    def drop_graph(self, graph: str) -> None: ...
+
+    def record_graph(self, meta_graph: str, info: GraphInfo) -> None: ...
+
+    def graph_infos(self, meta_graph: str) -> list[GraphInfo]: ...
+
+    def select(
+        self, query: str, graphs: Sequence[str], substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None
+    ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode | None]]: ...
+
+    def count_quads(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class EmbeddedStore:
+    """An on-disk pyoxigraph store (or in memory when ``path`` is None)."""
+
+    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+        self.path = path
+        try:
+            if path is None:
+                self._store = ox.Store()
+            elif read_only:
+                self._store = ox.Store.read_only(str(path))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            hint = " (is another `kp` command or the server using it?)" if "lock" in str(exc).lower() else ""
+            raise StoreError(f"cannot open the store at {path}: {exc}{hint}") from None
+
+    # -- writing ---------------------------------------------------------
+    def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
+        """Replace a named graph's content with the triples of ``quads``."""
+        name = ox.NamedNode(graph)
+        if self._store.contains_named_graph(name):
+            self._store.remove_graph(name)
+        self._store.extend(ox.Quad(q.subject, q.predicate, q.object, name) for q in quads)
+
+    def bulk_replace_graph(self, graph: str, path: Path, fmt: Format) -> None:
+        """Replace a named graph by streaming a (large) file into it."""
+        name = ox.NamedNode(graph)
+        if self._store.contains_named_graph(name):
+            self._store.remove_graph(name)
+        self._store.bulk_load(path=str(path), format=fmt.rdf_format, to_graph=name)
+
+    def drop_graph(self, graph: str) -> None:
+        name = ox.NamedNode(graph)
+        if self._store.contains_named_graph(name):
+            self._store.remove_graph(name)
+
+    def record_graph(self, meta_graph: str, info: GraphInfo) -> None:
+        """Describe a source graph in the metadata graph (replacing any old record)."""
+        graph = ox.NamedNode(info.iri)
+        meta = ox.NamedNode(meta_graph)
+        self._remove_subject(meta, graph)
+        rdf_type = ox.NamedNode(PREFIXES["rdf"] + "type")
+        self._store.extend(
+            [
+                ox.Quad(graph, rdf_type, ox.NamedNode(str(VOID) + "Dataset"), meta),
+                ox.Quad(graph, ox.NamedNode(DCT + "source"), ox.Literal(info.source), meta),
+                ox.Quad(graph, ox.NamedNode(DCT + "type"), ox.Literal(info.kind), meta),
+                ox.Quad(graph, ox.NamedNode(str(KP.handling)), ox.NamedNode(handling_iri(info.handling)), meta),
+                ox.Quad(
+                    graph,
+                    ox.NamedNode(str(VOID) + "triples"),
+                    ox.Literal(str(info.triples), datatype=ox.NamedNode(XSD + "integer")),
+                    meta,
+                ),
+                ox.Quad(
+                    graph,
+                    ox.NamedNode(DCT + "modified"),
+                    ox.Literal(info.modified, datatype=ox.NamedNode(XSD + "dateTime")),
+                    meta,
+                ),
+            ]
+        )
+
+    def _remove_subject(self, meta: ox.NamedNode, subject: ox.NamedNode) -> None:
+        for quad in list(self._store.quads_for_pattern(subject, None, None, meta)):
+            self._store.remove(quad)
+
+    def forget_graph(self, meta_graph: str, graph: str) -> None:
+        self.drop_graph(graph)
+        self._remove_subject(ox.NamedNode(meta_graph), ox.NamedNode(graph))
+
+    # -- reading ---------------------------------------------------------
+    def graph_infos(self, meta_graph: str) -> list[GraphInfo]:
+        rows = self._store.query(
+            SPARQL_PREFIXES
+            + """
+            SELECT ?graph ?source ?handling ?triples ?modified ?kind WHERE {
+                GRAPH ?meta {
+                    ?graph a <http://rdfs.org/ns/void#Dataset> ;
+                        dct:source ?source ;
+                        dct:type ?kind ;
+                        kp:handling ?handling ;
+                        <http://rdfs.org/ns/void#triples> ?triples ;
+                        dct:modified ?modified .
+                }
+            } ORDER BY ?graph
+            """,
+            substitutions={ox.Variable("meta"): ox.NamedNode(meta_graph)},
+        )
+        infos = []
+        for row in rows:  # type: ignore[union-attr]
+            infos.append(
+                GraphInfo(
+                    iri=row["graph"].value,
+                    source=row["source"].value,
+                    handling=row["handling"].value.rsplit("/", 1)[-1],
+                    triples=int(row["triples"].value),
+                    modified=row["modified"].value,
+                    kind=row["kind"].value,
+                )
+            )
+        return infos
+
+    def select(
+        self, query: str, graphs: Sequence[str], substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None
+    ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode | None]]:
+        """Run a SELECT over the union of ``graphs`` (the caller's visible graphs)."""
+        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
+        default = [ox.NamedNode(g) for g in graphs]
+        if not default:
+            return []
+        results = self._store.query(SPARQL_PREFIXES + query, default_graph=default, substitutions=subs)
+        assert isinstance(results, ox.QuerySolutions)
+        names = [v.value for v in results.variables]
+        return [{name: row[name] for name in names} for row in results]
+
+    def count_quads(self) -> int:
+        return len(self._store)
+
+    def count_graph(self, graph: str) -> int:
+        rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", [graph])
+        value = rows[0]["n"] if rows else None
+        return int(value.value) if value is not None else 0
+
+    def visible_graphs(self, meta_graph: str, level: str) -> list[str]:
+        """The graphs a reader cleared for ``level`` may see."""
+        allowed = VISIBLE_LEVELS[level]
+        return [info.iri for info in self.graph_infos(meta_graph) if info.handling in allowed]
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        # pyoxigraph closes the database when the object is released.
+        del self._store
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# ---------------------------------------------------------------- statistics
+# Named queries: each one runs over the union of the graphs a caller may see.
+
+STATS_TOTALS = """
+SELECT
+    (COUNT(DISTINCT ?term) AS ?terms)
+    (COUNT(DISTINCT ?label) AS ?labels)
+    (COUNT(DISTINCT ?lang) AS ?languages)
+WHERE {
+    ?term a kp:DrugTerm .
+    OPTIONAL {
+        ?term skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
+        ?label skosxl:literalForm ?form .
+        BIND (LANG(?form) AS ?lang)
+    }
+}
+"""
+
+STATS_SUBSTANCES = """
+SELECT (COUNT(DISTINCT ?s) AS ?substances) (COUNT(DISTINCT ?g) AS ?groups) WHERE {
+    ?s a kp:Substance .
+    OPTIONAL { ?s a kp:SubstanceGroup . BIND (?s AS ?g) }
+}
+"""
+
+STATS_BY_LANGUAGE = """
+SELECT ?lang (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?term) AS ?terms) WHERE {
+    ?term a kp:DrugTerm ;
+        skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
+    ?label skosxl:literalForm ?form .
+    BIND (LANG(?form) AS ?lang)
+} GROUP BY ?lang ORDER BY DESC(?labels) ?lang
+"""
+
+STATS_BY_TERM_TYPE = """
+SELECT ?type (SAMPLE(?name) AS ?typeLabel) (COUNT(DISTINCT ?label) AS ?labels) WHERE {
+    ?label a skosxl:Label ;
+        kp:termType ?type .
+    OPTIONAL { ?type skos:prefLabel ?name FILTER (LANG(?name) = "en") }
+} GROUP BY ?type ORDER BY DESC(?labels) ?type
+"""
+
+STATS_BY_HANDLING = """
+SELECT ?level (SAMPLE(?name) AS ?levelLabel) (COUNT(DISTINCT ?label) AS ?labels) WHERE {
+    ?label a skosxl:Label ;
+        kp:handling ?level .
+    OPTIONAL { ?level skos:prefLabel ?name FILTER (LANG(?name) = "en") }
+} GROUP BY ?level ORDER BY ?level
+"""
+
+STATS_BY_SUBSTANCE = """
+SELECT ?substance (SAMPLE(?name) AS ?substanceLabel)
+    (COUNT(DISTINCT ?term) AS ?terms) (COUNT(DISTINCT ?label) AS ?labels)
+WHERE {
+    ?term a kp:DrugTerm ;
+        kp:refersTo ?substance .
+    OPTIONAL { ?term skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label }
+    OPTIONAL { ?substance skos:prefLabel ?name FILTER (LANG(?name) = "en") }
+} GROUP BY ?substance ORDER BY DESC(?terms) ?substanceLabel
+"""
