@@ -21,7 +21,7 @@ DCT = "http://purl.org/dc/terms/"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_BOOLEAN = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
 LANGUAGES = (
-    "bg cs da de el en es et fi fr ga hr hu is it lt lv mt nb nl pl pt ro sk sl sv".split()
+    ["bg", "cs", "da", "de", "el", "en", "es", "et", "fi", "fr", "ga", "hr", "hu", "is", "it", "lt", "lv", "mt", "nb", "nl", "pl", "pt", "ro", "sk", "sl", "sv"]
 )  # fmt: skip
 TYPES = ("slang", "code-word", "abbreviation", "misspelling", "obfuscation", "hashtag")
 LETTERS = "abcdefghijklmnopqrstuvwxyzäöüéèñçšžłőø"
@@ -57,7 +57,9 @@ def synthetic_terms(
         yield ox.Triple(term, RDF_TYPE, n(SKOS + "Concept"))
         yield ox.Triple(term, RDF_TYPE, n(KP + "DrugTerm"))
         yield ox.Triple(term, n(SKOS + "inScheme"), scheme)
-        yield ox.Triple(term, n(SKOS + "definition"), ox.Literal(f"Synthetic benchmark term {i}.", language="en"))
+        yield ox.Triple(
+            term, n(SKOS + "definition"), ox.Literal(f"Synthetic benchmark term {i}.", language="en")
+        )
         yield ox.Triple(term, n(KP + "refersTo"), n(rng.choice(substances)))
         yield ox.Triple(term, n(KP + "reviewStatus"), n(BASE + "scheme/review-status/submitted"))
         langs = rng.sample(LANGUAGES, languages_per_term)
@@ -74,7 +76,9 @@ def synthetic_terms(
             if kind_of == "hashtag":
                 kind_of = "slang"
             yield ox.Triple(label, n(KP + "termType"), n(f"{BASE}scheme/term-types/{kind_of}"))
-            yield ox.Triple(label, n(KP + "ambiguity"), n(f"{BASE}scheme/ambiguity/{rng.choice(['low', 'medium'])}"))
+            yield ox.Triple(
+                label, n(KP + "ambiguity"), n(f"{BASE}scheme/ambiguity/{rng.choice(['low', 'medium'])}")
+            )
             yield ox.Triple(label, n(KP + "handling"), n(BASE + "scheme/handling/tlp-clear"))
             yield ox.Triple(label, n(KP + "needsOtherSignal"), ox.Literal("false", datatype=XSD_BOOLEAN))
             yield ox.Triple(label, n(DCT + "source"), n(BASE + "scheme/sources/general-knowledge"))

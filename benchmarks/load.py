@@ -81,13 +81,23 @@ def main() -> None:
         print(f"{'measure (median of ' + str(args.repeat) + ')':<44} {'kp':>10}  {'oxigraph':>10}  ratio")
         store = work / "store"
         ours = timed([KP, "load", "--store", str(store), "--quiet"], fresh=store, repeat=args.repeat)
-        peer = timed([OXIGRAPH, "load", "--location", str(store), "--file", *seed_files], fresh=store, repeat=args.repeat)
+        peer = timed(
+            [OXIGRAPH, "load", "--location", str(store), "--file", *seed_files],
+            fresh=store,
+            repeat=args.repeat,
+        )
         row("seed: kp load (validates) vs oxigraph load", ours, peer, "oxigraph load")
-        ours = timed([KP, "load", "--store", str(store), "--quiet", "--no-validate"], fresh=store, repeat=args.repeat)
+        ours = timed(
+            [KP, "load", "--store", str(store), "--quiet", "--no-validate"], fresh=store, repeat=args.repeat
+        )
         row("seed: kp load --no-validate", ours, peer, "oxigraph load")
 
         graph = "https://w3id.org/drugkp/graph/file/generated"
-        ours = timed([KP, "load", "--store", str(store), "--quiet", "--no-validate", str(big)], fresh=store, repeat=args.repeat)
+        ours = timed(
+            [KP, "load", "--store", str(store), "--quiet", "--no-validate", str(big)],
+            fresh=store,
+            repeat=args.repeat,
+        )
         peer = timed(
             [OXIGRAPH, "load", "--location", str(store), "--file", str(big), "--graph", graph],
             fresh=store,
@@ -99,7 +109,9 @@ def main() -> None:
         row("validate seed vocabulary (kp validate vocab/)", seed_validate, None)
         small_validate = timed([KP, "validate", "--no-skos-checks", str(small)], repeat=args.repeat)
         row("validate 1,000-term contribution", small_validate, None)
-        print(f"goal: 1,000-term contribution validated in < 5 s -> {'met' if small_validate < 5 else 'NOT met'}")
+        print(
+            f"goal: 1,000-term contribution validated in < 5 s -> {'met' if small_validate < 5 else 'NOT met'}"
+        )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,14 +29,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_INVALID = 1
 EXIT_ERROR = 2
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
 
@@ -45,7 +45,9 @@ StoreOption = Annotated[
     Path | None,
     typer.Option("--store", help="Store directory (default: $KP_STORE or ./var/store).", show_default=False),
 ]
-FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output for people (text) or machines (json).")]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output for people (text) or machines (json).")
+]
 
 
 def settings_for(store: Path | None) -> Settings:
@@ -64,7 +66,9 @@ def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
 
 @app.command()
 def validate(
-    files: Annotated[list[Path], typer.Argument(help="Files or folders (Turtle, N-Triples, RDF/XML, JSON-LD, SSSOM).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Files or folders (Turtle, N-Triples, RDF/XML, JSON-LD, SSSOM).")
+    ],
     output: FormatOption = OutputFormat.text,
     skos_checks: Annotated[bool, typer.Option(help="Also run skosify's SKOS quality checks.")] = True,
     limit: Annotated[int, typer.Option(help="Show at most this many findings in text output.")] = 200,
@@ -88,7 +92,8 @@ def validate(
             payload = {
                 "conforms": False,
                 "parse_errors": [
-                    {"source": e.source, "line": e.line, "column": e.column, "message": e.message} for e in errors
+                    {"source": e.source, "line": e.line, "column": e.column, "message": e.message}
+                    for e in errors
                 ],
             }
             print(json.dumps(payload, ensure_ascii=False, indent=2))
@@ -111,11 +116,16 @@ def validate(
 def load(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Files or folders to load (default: ontology/, vocab/ and shapes/).", show_default=False),
+        typer.Argument(
+            help="Files or folders to load (default: ontology/, vocab/ and shapes/).", show_default=False
+        ),
     ] = None,
     store: StoreOption = None,
     no_validate: Annotated[
-        bool, typer.Option("--no-validate", help="Skip SHACL validation and stream files (trusted bulk data only).")
+        bool,
+        typer.Option(
+            "--no-validate", help="Skip SHACL validation and stream files (trusted bulk data only)."
+        ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
@@ -150,7 +160,9 @@ def load(
                 err.print(f"{stage}...", highlight=False)
 
         try:
-            result = run_load(settings, kp_store, paths=paths or None, validate=not no_validate, progress=step)
+            result = run_load(
+                settings, kp_store, paths=paths or None, validate=not no_validate, progress=step
+            )
         except ParseError as exc:
             raise fail(f"unparseable: {exc}; nothing was loaded") from None
         except InvalidData as exc:
@@ -165,7 +177,9 @@ def load(
     triples = sum(info.triples for info in result.loaded)
     elapsed = time.perf_counter() - started
     if result.report is not None and result.report.count("Warning"):
-        err.print(f"{result.report.count('Warning')} warning(s); run `kp validate` to see them", highlight=False)
+        err.print(
+            f"{result.report.count('Warning')} warning(s); run `kp validate` to see them", highlight=False
+        )
     out.print(
         f"loaded {len(result.loaded)} graph(s), {triples} triple(s) into {settings.store_path} in {elapsed:.1f} s"
         + (f"; dropped {len(result.dropped)} graph(s) of removed files" if result.dropped else ""),
@@ -178,7 +192,10 @@ def stats(
     store: StoreOption = None,
     output: FormatOption = OutputFormat.text,
     level: Annotated[
-        str, typer.Option(help="Count as a reader of this handling level sees it: tlp-clear, tlp-green, tlp-amber.")
+        str,
+        typer.Option(
+            help="Count as a reader of this handling level sees it: tlp-clear, tlp-green, tlp-amber."
+        ),
     ] = "tlp-amber",
 ) -> None:
     """Counts by language, term type, substance and handling level."""

@@ -47,7 +47,9 @@ def for_path(path: Path) -> Format:
         if suffix in fmt.extensions:
             return fmt
     known = ", ".join(ext for fmt in FORMATS for ext in fmt.extensions)
-    raise UnsupportedFormat(f"{path}: cannot tell the RDF format from {suffix or 'no extension'!r} (known: {known}, {SSSOM_SUFFIX})")
+    raise UnsupportedFormat(
+        f"{path}: cannot tell the RDF format from {suffix or 'no extension'!r} (known: {known}, {SSSOM_SUFFIX})"
+    )
 
 
 def is_data_file(path: Path) -> bool:

@@ -84,7 +84,11 @@ def expand(paths: Iterable[Path]) -> list[Path]:
 
 def default_sources(settings: Settings) -> list[SourceFile]:
     sources = []
-    for kind, folder in (("ontology", settings.ontology_dir), ("vocab", settings.vocab_dir), ("shapes", settings.shapes_dir)):
+    for kind, folder in (
+        ("ontology", settings.ontology_dir),
+        ("vocab", settings.vocab_dir),
+        ("shapes", settings.shapes_dir),
+    ):
         for path in expand([folder]):
             rel = path.relative_to(settings.data_root).as_posix()
             sources.append(SourceFile(path, rel, graph_iri(settings, rel), handling_for(rel), kind))
@@ -113,8 +117,10 @@ def check_handling(parsed: dict[SourceFile, list[ox.Quad]]) -> list[Finding]:
     for source, quads in parsed.items():
         expected = handling_iri(source.handling)
         for quad in quads:
+            subject = quad.subject
             if quad.predicate == handling and isinstance(quad.object, ox.NamedNode):
                 level = quad.object.value
+                focus = subject.value if isinstance(subject, ox.NamedNode | ox.BlankNode) else str(subject)
                 if level != expected and level in {handling_iri(h) for h in HANDLING_LEVELS}:
                     problems.append(
                         Finding(
@@ -122,8 +128,8 @@ def check_handling(parsed: dict[SourceFile, list[ox.Quad]]) -> list[Finding]:
                             message=f"marked {level.rsplit('/', 1)[-1]} but stored in a {source.handling} file "
                             f"({source.relpath}); move it to the folder of its level",
                             check="handling",
-                            focus=quad.subject.value,
-                            concept=quad.subject.value,
+                            focus=focus,
+                            concept=focus,
                             path="kp:handling",
                         )
                     )

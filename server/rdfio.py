@@ -109,7 +109,9 @@ def read_sssom(path: Path) -> list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNod
     triples = []
     for number, row in enumerate(reader, start=body_start + 2):
         if row["predicate_id"] not in SSSOM_PREDICATES:
-            raise ParseError(path, f"predicate_id {row['predicate_id']!r} is not a SKOS mapping property", number)
+            raise ParseError(
+                path, f"predicate_id {row['predicate_id']!r} is not a SKOS mapping property", number
+            )
         try:
             triples.append(
                 (
@@ -157,7 +159,7 @@ def to_rdflib(quads: Iterable[ox.Quad], graph: Graph | None = None) -> Graph:
         return found
 
     graph.addN(
-        (convert(q.subject), convert(q.predicate), convert(q.object), graph)  # type: ignore[misc]
+        (convert(q.subject), convert(q.predicate), convert(q.object), graph)
         for q in quads
     )
     return graph

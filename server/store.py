@@ -60,7 +60,10 @@ class Store(Protocol):
     def graph_infos(self, meta_graph: str) -> list[GraphInfo]: ...
 
     def select(
-        self, query: str, graphs: Sequence[str], substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None
+        self,
+        query: str,
+        graphs: Sequence[str],
+        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode | None]]: ...
 
     def count_quads(self) -> int: ...
@@ -116,7 +119,9 @@ class EmbeddedStore:
                 ox.Quad(graph, rdf_type, ox.NamedNode(str(VOID) + "Dataset"), meta),
                 ox.Quad(graph, ox.NamedNode(DCT + "source"), ox.Literal(info.source), meta),
                 ox.Quad(graph, ox.NamedNode(DCT + "type"), ox.Literal(info.kind), meta),
-                ox.Quad(graph, ox.NamedNode(str(KP.handling)), ox.NamedNode(handling_iri(info.handling)), meta),
+                ox.Quad(
+                    graph, ox.NamedNode(str(KP.handling)), ox.NamedNode(handling_iri(info.handling)), meta
+                ),
                 ox.Quad(
                     graph,
                     ox.NamedNode(str(VOID) + "triples"),
@@ -145,7 +150,7 @@ class EmbeddedStore:
         rows = self._store.query(
             SPARQL_PREFIXES
             + """
-            SELECT ?graph ?source ?handling ?triples ?modified ?kind WHERE {
+            SELECT ?meta ?graph ?source ?handling ?triples ?modified ?kind WHERE {
                 GRAPH ?meta {
                     ?graph a <http://rdfs.org/ns/void#Dataset> ;
                         dct:source ?source ;
@@ -173,11 +178,16 @@ class EmbeddedStore:
         return infos
 
     def select(
-        self, query: str, graphs: Sequence[str], substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None
+        self,
+        query: str,
+        graphs: Sequence[str],
+        substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode | None]]:
         """Run a SELECT over the union of ``graphs`` (the caller's visible graphs)."""
-        subs = {ox.Variable(k): v for k, v in (substitutions or {}).items()}
-        default = [ox.NamedNode(g) for g in graphs]
+        subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): v for k, v in (substitutions or {}).items()
+        }
+        default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in graphs]
         if not default:
             return []
         results = self._store.query(SPARQL_PREFIXES + query, default_graph=default, substitutions=subs)

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 from rdflib.term import Node
 
@@ -72,7 +72,12 @@ class Report:
     def sorted(self) -> list[Finding]:
         return sorted(
             self.findings,
-            key=lambda f: (f.concept or f.focus or "", SEVERITY_ORDER.get(f.severity, 9), f.path or "", f.message),
+            key=lambda f: (
+                f.concept or f.focus or "",
+                SEVERITY_ORDER.get(f.severity, 9),
+                f.path or "",
+                f.message,
+            ),
         )
 
     def by_concept(self) -> dict[str, list[Finding]]:
@@ -86,7 +91,7 @@ def short(iri: str) -> str:
     """A CURIE for well-known namespaces, else the IRI in angle brackets."""
     for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and re.fullmatch(r"[\w.\-]*", iri[len(ns) :]):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return f"<{iri}>"
 
 
@@ -126,16 +131,17 @@ class Validator:
             merged.add(triple)
         for triple in data:
             merged.add(triple)
-        focus = sorted({s for s in data.subjects() if isinstance(s, URIRef | BNode)}, key=str)
+        # The whole merged graph is validated: pySHACL's focus_nodes option
+        # applies every shape to every node given, which is far slower.
         report = Report(sources=list(sources or []), triples=len(data))
-        if focus:
+        if len(data):
             _conforms, results, _text = pyshacl.validate(
                 merged,
                 shacl_graph=self.shapes,
                 inference="none",
                 allow_warnings=True,
                 inplace=True,
-                focus_nodes=focus,
+                advanced=True,  # SPARQL targets (SHACL-AF) keep whole-graph checks to one query
             )
             report.findings.extend(shacl_findings(results, merged))
         if skos_checks:
@@ -159,11 +165,15 @@ def render_path(graph: Graph, path: Node | None) -> str | None:
         return None
     if isinstance(path, URIRef):
         return short(str(path))
+    if graph.value(path, RDF.first) is not None:  # a sequence path: an RDF list
+        from rdflib.collection import Collection
+
+        return "/".join(render_path(graph, p) or "?" for p in Collection(graph, path))
     alternatives = graph.value(path, SH.alternativePath)
     if alternatives is not None:
         from rdflib.collection import Collection
 
-        return "|".join(render_path(graph, p) or "?" for p in Collection(graph, alternatives))  # type: ignore[arg-type]
+        return "|".join(render_path(graph, p) or "?" for p in Collection(graph, alternatives))
     inverse = graph.value(path, SH.inversePath)
     if inverse is not None:
         return "^" + (render_path(graph, inverse) or "?")
@@ -250,7 +260,12 @@ def skosify_findings(data: Graph) -> list[Finding]:
         check.hierarchy_cycles(data, fix=False)
         check.disjoint_relations(data, fix=False)
         check.hierarchical_redundancy(data, fix=False)
-        check.preflabel_uniqueness(data, policy="all")
+        # skosify 2.3 rejects its own "all" policy; "shortest" reports the same
+        # problems but moves labels, so it runs on a copy.
+        copy = Graph()
+        for triple in data:
+            copy.add(triple)
+        check.preflabel_uniqueness(copy, policy="shortest")
         check.label_overlap(data, fix=False)
     findings = []
     iri = re.compile(r"(https?://\S+?)(?=[,\s]|$)")
@@ -270,7 +285,10 @@ def skosify_findings(data: Graph) -> list[Finding]:
         )
     # Concepts without any label are invisible to SKOS clients.
     for concept in data.subjects(RDF.type, SKOS.Concept):
-        if data.value(concept, SKOS.prefLabel) is None and (concept, RDF.type, SKOS.ConceptScheme) not in data:
+        if (
+            data.value(concept, SKOS.prefLabel) is None
+            and (concept, RDF.type, SKOS.ConceptScheme) not in data
+        ):
             findings.append(
                 Finding(
                     severity="Warning",
@@ -291,7 +309,9 @@ def render_text(report: Report, limit: int | None = None) -> str:
         if limit is not None and shown >= limit:
             break
         name = findings[0].concept_label
-        lines.append(f"{short(concept) if concept.startswith('http') else concept}" + (f"  ({name})" if name else ""))
+        lines.append(
+            f"{short(concept) if concept.startswith('http') else concept}" + (f"  ({name})" if name else "")
+        )
         for f in findings:
             where = ", ".join(
                 part
@@ -336,10 +356,15 @@ def check_shapes(shapes: Graph) -> list[str]:
         for term in (p, o):
             if isinstance(term, URIRef) and str(term).startswith(str(SH)) and term not in known:
                 problems.append(f"unknown SHACL term {short(str(term))} on {_text(shapes, s)}")
-    parameters = {SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode, SH.property, SH.path}
+    parameters = {SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode, SH.target, SH.property,
+                  SH.path, SH.group, SH.order, SH.name, SH.description, SH.severity, SH.deactivated}  # fmt: skip
     declared = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(shapes.subjects(RDF.type, SH.PropertyShape))
     for shape in declared | set(shapes.objects(None, SH.property)):
-        own = {p for p in shapes.predicates(shape) if str(p).startswith(str(SH))} - parameters - {SH.message, SH.sparql}
+        own = (
+            {p for p in shapes.predicates(shape) if str(p).startswith(str(SH))}
+            - parameters
+            - {SH.message, SH.sparql}
+        )
         if own and shapes.value(shape, SH.message) is None:
             problems.append(f"{_text(shapes, shape)} has constraints but no sh:message")
         for constraint in shapes.objects(shape, SH.sparql):

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 from rdflib import Literal, URIRef
 
-
 from server import formats, rdfio
 from server.errors import ParseError, UnsupportedFormat
 
@@ -35,7 +34,7 @@ def test_bad_files_are_refused_with_a_position(name: str, line: int | None, frag
 
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "bom.ttl"
-    path.write_bytes(b"\xef\xbb\xbf<https://example.org/a> <https://example.org/b> \"\xc3\xa9\" .\n")
+    path.write_bytes(b'\xef\xbb\xbf<https://example.org/a> <https://example.org/b> "\xc3\xa9" .\n')
     (quad,) = rdfio.parse_path(path)
     assert quad.object.value == "\u00e9"
 
@@ -53,7 +52,9 @@ def test_conversion_keeps_language_tags_and_datatypes() -> None:
     ex = "https://example.org/"
     assert graph.value(a, URIRef(ex + "lang")) == Literal("neige", lang="fr")
     assert graph.value(a, URIRef(ex + "plain")) == Literal("plain")
-    assert graph.value(a, URIRef(ex + "date")) == Literal("2024-01-31", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date"))
+    assert graph.value(a, URIRef(ex + "date")) == Literal(
+        "2024-01-31", datatype=URIRef("http://www.w3.org/2001/XMLSchema#date")
+    )
     assert graph.value(a, URIRef(ex + "bool")) == Literal(True)
     node = graph.value(a, URIRef(ex + "node"))
     assert graph.value(node, URIRef(ex + "emoji")) == Literal("❄️", lang="zxx")
@@ -71,7 +72,13 @@ def test_sssom_is_materialised_as_skos_mappings() -> None:
 
 @pytest.mark.parametrize(
     ("filename", "expected"),
-    [("a.ttl", "turtle"), ("a.nt", "ntriples"), ("a.rdf", "rdfxml"), ("a.jsonld", "jsonld"), ("A.TTL", "turtle")],
+    [
+        ("a.ttl", "turtle"),
+        ("a.nt", "ntriples"),
+        ("a.rdf", "rdfxml"),
+        ("a.jsonld", "jsonld"),
+        ("A.TTL", "turtle"),
+    ],
 )
 def test_format_by_extension(filename: str, expected: str) -> None:
     assert formats.for_path(Path(filename)).name == expected

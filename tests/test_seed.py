@@ -77,7 +77,9 @@ def test_every_label_has_source_and_is_mirrored(seed: Graph) -> None:
 
 
 def test_published_sources_are_cited_and_general_knowledge_says_so(seed: Graph) -> None:
-    cited = Counter(str(o).rsplit("/", 1)[-1] for o in seed.objects(None, URIRef("http://purl.org/dc/terms/source")))
+    cited = Counter(
+        str(o).rsplit("/", 1)[-1] for o in seed.objects(None, URIRef("http://purl.org/dc/terms/source"))
+    )
     assert cited["dea-2018-slang"] > 0
     assert cited["dea-2021-emoji"] > 0
     assert cited["general-knowledge"] > cited["dea-2018-slang"]
