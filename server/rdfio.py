@@ -158,8 +158,5 @@ def to_rdflib(quads: Iterable[ox.Quad], graph: Graph | None = None) -> Graph:
             found = cache[term] = to_rdflib_term(term)
         return found
 
-    graph.addN(
-        (convert(q.subject), convert(q.predicate), convert(q.object), graph)
-        for q in quads
-    )
+    graph.addN((convert(q.subject), convert(q.predicate), convert(q.object), graph) for q in quads)
     return graph

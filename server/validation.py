@@ -23,7 +23,7 @@ from rdflib.term import Node
 
 from server import rdfio
 from server.config import Settings
-from server.namespaces import PREFIXES, SH, SKOSXL
+from server.namespaces import PREFIXES, SH, SHAPES, SKOSXL
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 XL_LINKS = (SKOSXL.prefLabel, SKOSXL.altLabel, SKOSXL.hiddenLabel)
@@ -89,7 +89,7 @@ class Report:
 
 def short(iri: str) -> str:
     """A CURIE for well-known namespaces, else the IRI in angle brackets."""
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+    for prefix, ns in sorted({**PREFIXES, "shapes": str(SHAPES)}.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and re.fullmatch(r"[\w.\-]*", iri[len(ns) :]):
             return f"{prefix}:{iri[len(ns) :]}"
     return f"<{iri}>"
@@ -124,17 +124,19 @@ class Validator:
         self.context = load_graph(context_paths(settings))
 
     def validate(self, data: Graph, sources: list[str] | None = None, skos_checks: bool = True) -> Report:
+        """Validate ``data``; the context is added to it in place."""
         import pyshacl  # imported here: it is slow to import and `kp load --no-validate` skips it
 
-        merged = Graph()
+        triples = len(data)
+        # The (small) context is added to the caller's graph rather than both
+        # being copied into a new one: copying a large upload costs seconds.
+        merged = data
         for triple in self.context:
-            merged.add(triple)
-        for triple in data:
             merged.add(triple)
         # The whole merged graph is validated: pySHACL's focus_nodes option
         # applies every shape to every node given, which is far slower.
-        report = Report(sources=list(sources or []), triples=len(data))
-        if len(data):
+        report = Report(sources=list(sources or []), triples=triples)
+        if triples:
             _conforms, results, _text = pyshacl.validate(
                 merged,
                 shacl_graph=self.shapes,
@@ -222,7 +224,7 @@ def shacl_findings(results: Graph, data: Graph) -> list[Finding]:
                 path=render_path(results, results.value(result, SH.resultPath)),
                 value=_text(results, results.value(result, SH.value)),
                 shape=str(shape) if isinstance(shape, URIRef) else None,
-                component=short(str(component)).replace("sh:", "") if component else None,
+                component=str(component).rsplit("#", 1)[-1] if component else None,
             )
         )
     return findings
@@ -322,7 +324,9 @@ def render_text(report: Report, limit: int | None = None) -> str:
                 )
                 if part
             )
-            shape = f"  [{short(f.shape)}]" if f.shape else ""
+            rule = short(f.shape) if f.shape else f.check
+            component = (f.component or "").removesuffix("ConstraintComponent")
+            shape = f"  [{rule}{' ' + component if component else ''}]"
             lines.append(f"  {f.severity}: {f.message}" + (f"\n    {where}" if where else "") + shape)
             shown += 1
     hidden = len(report.findings) - shown

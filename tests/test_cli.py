@@ -65,10 +65,10 @@ def test_validate_seed_is_valid() -> None:
 def test_validate_invalid_file_reports_concept_path_message_and_shape() -> None:
     code, out, _ = kp("validate", str(INVALID / "14_unknown_ambiguity.ttl"))
     assert code == 1
-    assert "kp:ambiguity must be low, medium or high" in out
+    assert "A label needs exactly one ambiguity level (kp:ambiguity): low, medium or high." in out
     assert "path kp:ambiguity" in out
     assert "label fixtureflake@en" in out
-    assert "Label-ambiguity-in" in out
+    assert "shapes:Label-ambiguity" in out
     assert "INVALID: 1 violation(s)" in out
 
 
@@ -78,7 +78,7 @@ def test_validate_json_for_machines() -> None:
     report = json.loads(out)
     assert report["conforms"] is False
     (finding,) = [f for f in report["findings"] if f["severity"] == "Violation"]
-    assert finding["shape"] == "https://w3id.org/drugkp/shapes#DrugTerm-refersTo-min"
+    assert finding["shape"] == "https://w3id.org/drugkp/shapes#DrugTerm-refersTo"
     assert finding["path"] == "kp:refersTo"
     assert finding["concept"] == "https://w3id.org/drugkp/term/F1"
 
@@ -144,7 +144,7 @@ def test_load_refuses_invalid_vocabulary_and_changes_nothing(data_copy: Path, tm
     shutil.copy(INVALID / "12_unknown_term_type.ttl", data_copy / "vocab" / "broken-contribution.ttl")
     code, _, err = kp("load", "--store", str(store), "--quiet", env=env)
     assert code == 1
-    assert "kp:termType must be one of the term-types scheme" in err
+    assert "A label needs exactly one term type (kp:termType)" in err
     assert "nothing was loaded" in err
     assert store_digest(store) == before
 
