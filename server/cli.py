@@ -151,13 +151,22 @@ def load(
     with progress:
         task = progress.add_task("loading", total=None)
 
+        announced: set[str] = set()
+        words = {
+            "parse": "parsing files",
+            "validate": "validating against the shapes",
+            "write": "writing graphs",
+        }
+
         def step(stage: str, source: SourceFile | None) -> None:
             name = source.relpath if source else ""
             progress.update(task, description=f"{stage} {name}".strip())
             if stage == "write":
                 progress.advance(task)
-            if not quiet and not err.is_terminal and stage in ("validate", "done"):
-                err.print(f"{stage}...", highlight=False)
+            # Without a terminal (logs, CI) say each stage once instead of redrawing a bar.
+            if not quiet and not err.is_terminal and stage in words and stage not in announced:
+                announced.add(stage)
+                err.print(f"{words[stage]}...", highlight=False)
 
         try:
             result = run_load(
