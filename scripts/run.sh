@@ -1,11 +1,8 @@
 #!/usr/bin/env bash
-# Set up ./.venv, load the seed vocabulary into the embedded store if there is
-# no store yet, and show what it holds. (Once the server exists, this starts it.)
+# Set up ./.venv and start the server on http://127.0.0.1:8000/ over the
+# embedded store (./var/store, or $KP_STORE); a new store is loaded with the
+# seed vocabulary first. Extra arguments go to `kp serve` (e.g. --port 8080).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-store="${KP_STORE:-var/store}"
-if [ ! -d "$store" ]; then
-    .venv/bin/kp load --store "$store"
-fi
-exec .venv/bin/kp stats --store "$store"
+exec .venv/bin/kp serve "$@"

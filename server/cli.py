@@ -248,6 +248,35 @@ def stats(
         out.print(table)
 
 
+@app.command()
+def serve(
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default: $KP_HOST or 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: $KP_PORT or 8000).")] = None,
+    store: StoreOption = None,
+    query_timeout: Annotated[
+        float | None, typer.Option(help="Seconds before a SPARQL query is cancelled (default 30).")
+    ] = None,
+) -> None:
+    """Run the HTTP server (SPARQL endpoint, pages); loads the seed into a new store first."""
+    from dataclasses import replace
+
+    import uvicorn
+
+    from server.app import create_app
+
+    settings = settings_for(store)
+    changes: dict[str, Any] = {"host": host, "port": port, "query_timeout": query_timeout}
+    settings = replace(settings, **{k: v for k, v in changes.items() if v is not None})
+    try:
+        application = create_app(settings)
+    except KpError as exc:
+        raise fail(str(exc)) from None
+    err.print(f"serving {settings.store_path} on http://{settings.host}:{settings.port}/", highlight=False)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
 def main() -> None:
     try:
         app()

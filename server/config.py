@@ -22,6 +22,18 @@ class Settings:
     base: str = CANONICAL_BASE
     data_root: Path = PROJECT_ROOT
     store_path: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "store")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Seconds a SPARQL query may run before it is cancelled.
+    query_timeout: float = 30.0
+    #: Most solutions (or triples) one query answers; more are cut and said so.
+    row_cap: int = 10_000
+    #: Query worker processes (each runs one query at a time).
+    query_workers: int = 2
+    #: Largest request body accepted, in bytes.
+    max_body: int = 1_000_000
+    #: SHA-256 digests of administrator tokens (from KP_ADMIN_TOKENS).
+    admin_digests: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -34,6 +46,26 @@ class Settings:
             settings = replace(settings, data_root=Path(env["KP_DATA"]))
         if env.get("KP_STORE"):
             settings = replace(settings, store_path=Path(env["KP_STORE"]))
+        numbers: dict[str, type] = {
+            "KP_HOST": str,
+            "KP_PORT": int,
+            "KP_QUERY_TIMEOUT": float,
+            "KP_ROW_CAP": int,
+            "KP_QUERY_WORKERS": int,
+            "KP_MAX_BODY": int,
+        }
+        for name, kind in numbers.items():
+            if env.get(name):
+                try:
+                    value = kind(env[name])
+                except ValueError:
+                    raise ValueError(f"{name}={env[name]!r} is not a valid {kind.__name__}") from None
+                settings = replace(settings, **{name[3:].lower(): value})
+        if env.get("KP_ADMIN_TOKENS"):
+            from server.access import digest
+
+            tokens = [t.strip() for t in env["KP_ADMIN_TOKENS"].split(",") if t.strip()]
+            settings = replace(settings, admin_digests=tuple(digest(t) for t in tokens))
         return settings
 
     @property

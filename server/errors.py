@@ -56,3 +56,29 @@ class StoreError(KpError):
     """The store cannot be opened or written (locked, missing, corrupt)."""
 
     code = "store_error"
+
+
+class BadRequest(KpError):
+    """A request that is malformed (missing or conflicting parameters)."""
+
+    code = "bad_request"
+
+
+class Unauthorized(KpError):
+    """No valid token where one is needed."""
+
+    code = "unauthorized"
+
+
+class Forbidden(KpError):
+    """A valid token whose role is not enough."""
+
+    code = "forbidden"
+
+
+class TooLarge(KpError):
+    code = "too_large"
+
+
+class UnsupportedMedia(KpError):
+    code = "unsupported_media_type"

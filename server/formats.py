@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pyoxigraph import RdfFormat
+from pyoxigraph import QueryResultsFormat, RdfFormat
 
 from server.errors import UnsupportedFormat
 
@@ -61,3 +61,82 @@ def is_data_file(path: Path) -> bool:
         ".json",
         ".xml",
     )
+
+
+@dataclass(frozen=True)
+class ResultsFormat:
+    name: str
+    results_format: QueryResultsFormat
+    media_type: str
+    extension: str
+
+
+RESULTS_FORMATS: tuple[ResultsFormat, ...] = (
+    ResultsFormat("json", QueryResultsFormat.JSON, "application/sparql-results+json", ".srj"),
+    ResultsFormat("xml", QueryResultsFormat.XML, "application/sparql-results+xml", ".srx"),
+    ResultsFormat("csv", QueryResultsFormat.CSV, "text/csv", ".csv"),
+    ResultsFormat("tsv", QueryResultsFormat.TSV, "text/tab-separated-values", ".tsv"),
+)
+
+#: Extra media types clients send for the same formats.
+ALIASES: dict[str, str] = {
+    "application/json": "application/sparql-results+json",
+    "application/xml": "application/sparql-results+xml",
+    "text/xml": "application/sparql-results+xml",
+    "application/x-turtle": "text/turtle",
+    "text/plain": "application/n-triples",
+    "application/json+ld": "application/ld+json",
+}
+
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    """Media ranges of an Accept header with their q-values, best first."""
+    if not header or not header.strip():
+        return [("*/*", 1.0)]
+    ranges: list[tuple[str, float, int]] = []
+    for index, part in enumerate(header.split(",")):
+        pieces = [p.strip() for p in part.split(";")]
+        media = pieces[0].lower()
+        if not media:
+            continue
+        q = 1.0
+        for param in pieces[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        ranges.append((ALIASES.get(media, media), q, index))
+    # Specific types beat wildcards at equal q; the client's order breaks ties.
+    ranges.sort(key=lambda r: (-r[1], r[0].count("*"), r[2]))
+    return [(media, q) for media, q, _ in ranges]
+
+
+def negotiate(header: str | None, offers: list[str]) -> str | None:
+    """The offered media type the Accept header prefers, or None (406)."""
+    best: tuple[float, int, int, str] | None = None
+    ranges = parse_accept(header)
+    for position, offer in enumerate(offers):
+        kind = offer.split("/", 1)[0]
+        for _specificity, (media, q) in enumerate(ranges):
+            if q <= 0:
+                continue
+            if media == offer or media == f"{kind}/*" or media == "*/*":
+                exact = 0 if media == offer else (1 if media.endswith("/*") and media != "*/*" else 2)
+                candidate = (-q, exact, position, offer)
+                if best is None or candidate < best:
+                    best = candidate
+                break
+    # An explicit q=0 for an offer excludes it even if a wildcard accepts it.
+    if best is not None and any(media == best[3] and q <= 0 for media, q in ranges):
+        remaining = [o for o in offers if o != best[3]]
+        return negotiate(header, remaining) if remaining else None
+    return best[3] if best else None
+
+
+def by_media(media_type: str) -> Format:
+    for fmt in FORMATS:
+        if fmt.media_type == media_type:
+            return fmt
+    raise UnsupportedFormat(f"no RDF format has the media type {media_type!r}")

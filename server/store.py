@@ -103,6 +103,11 @@ class EmbeddedStore:
             self._store.remove_graph(name)
         self._store.bulk_load(path=str(path), format=fmt.rdf_format, to_graph=name)
 
+    def update(self, text: str) -> None:
+        """Run a SPARQL Update (atomic in Oxigraph); a syntax error raises SyntaxError."""
+        self._store.update(text)
+        self._store.flush()
+
     def drop_graph(self, graph: str) -> None:
         name = ox.NamedNode(graph)
         if self._store.contains_named_graph(name):
@@ -211,9 +216,44 @@ class EmbeddedStore:
     def flush(self) -> None:
         self._store.flush()
 
+    def snapshot(self, target: Path) -> None:
+        """A consistent read-only copy (RocksDB checkpoint: hard links, so cheap)."""
+        self._store.flush()
+        self._store.backup(str(target))
+
     def close(self) -> None:
         # pyoxigraph closes the database when the object is released.
         del self._store
+
+
+class Snapshots:
+    """Numbered read-only snapshots of a store, for the query workers.
+
+    A new one is taken after every write; the last few are kept so that a
+    query still running on an older one can finish."""
+
+    def __init__(self, store: EmbeddedStore, directory: Path, keep: int = 3) -> None:
+        import shutil
+        import threading
+
+        self.store = store
+        self.directory = directory
+        self.keep = keep
+        self._lock = threading.Lock()
+        self._counter = 0
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+
+    def take(self) -> Path:
+        import shutil
+
+        with self._lock:
+            self._counter += 1
+            path = self.directory / f"{self._counter:08d}"
+            self.store.snapshot(path)
+            for old in sorted(self.directory.iterdir())[: -self.keep]:
+                shutil.rmtree(old, ignore_errors=True)
+            return path
 
 
 def now_iso() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 
 from server.config import Settings
 from server.validation import Validator
+from tests.server_fixture import LiveServer, run_server
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -28,3 +30,11 @@ def validator(settings: Settings) -> Validator:
 @pytest.fixture
 def store_settings(settings: Settings, tmp_path: Path) -> Settings:
     return replace(settings, store_path=tmp_path / "store")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One server for the session: a 2 s query limit and a 50-row cap, so that
+    the tests can reach both quickly."""
+    store = tmp_path_factory.mktemp("live") / "store"
+    yield from run_server(store, KP_QUERY_TIMEOUT="2", KP_ROW_CAP="50")

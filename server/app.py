@@ -1,0 +1,105 @@
+"""The FastAPI application, built by a factory from settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import jinja2
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from server import __version__
+from server.config import Settings
+from server.errors import (
+    BadRequest,
+    Forbidden,
+    InvalidData,
+    KpError,
+    ParseError,
+    TooLarge,
+    Unauthorized,
+    UnsupportedMedia,
+)
+from server.store import EmbeddedStore, Snapshots
+from server.workers import NotAcceptable, Overloaded, QueryPool, QuerySyntaxError, QueryTimeout
+
+HERE = Path(__file__).resolve().parent
+
+STATUS: dict[type[KpError], int] = {
+    BadRequest: 400,
+    ParseError: 400,
+    QuerySyntaxError: 400,
+    Unauthorized: 401,
+    Forbidden: 403,
+    NotAcceptable: 406,
+    TooLarge: 413,
+    UnsupportedMedia: 415,
+    InvalidData: 422,
+    QueryTimeout: 503,
+    Overloaded: 503,
+}
+
+
+def ensure_loaded(settings: Settings, store: EmbeddedStore) -> None:
+    """A new store gets the seed vocabulary, so the server works in one step."""
+    from server.loader import load, meta_graph
+
+    if not store.graph_infos(meta_graph(settings)):
+        load(settings, store)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    store = EmbeddedStore(settings.store_path)
+    ensure_loaded(settings, store)
+
+    snapshots = Snapshots(store, settings.store_path.with_name(settings.store_path.name + ".snapshots"))
+
+    def store_changed() -> None:
+        """After a write: a new snapshot for the query workers."""
+        app.state.pool.use_snapshot(snapshots.take())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pool = QueryPool(snapshots.take(), settings.query_workers, settings.query_timeout)
+        app.state.store_changed = store_changed
+        try:
+            yield
+        finally:
+            app.state.pool.close()
+            store.flush()
+
+    app = FastAPI(
+        title="Drug-term Knowledge Package",
+        version=__version__,
+        description="Multilingual knowledge graph of drug-advertising terms: SPARQL, linked data, API.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.store = store
+    # Every value is escaped: labels come from contributors.
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
+    app.state.templates = Jinja2Templates(env=environment)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.exception_handler(KpError)
+    async def domain_error(request: Request, exc: KpError) -> Response:
+        status = next((code for kind, code in STATUS.items() if isinstance(exc, kind)), 500)
+        body: dict[str, object] = {"error": exc.code, "message": str(exc)}
+        headers = {}
+        if isinstance(exc, NotAcceptable):
+            body["acceptable"] = exc.offers
+        if isinstance(exc, Unauthorized):
+            headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
+        return JSONResponse(body, status_code=status, headers=headers)
+
+    from server.routers import pages, sparql
+
+    app.include_router(sparql.router)
+    app.include_router(pages.router)
+    return app

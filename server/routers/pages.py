@@ -1,0 +1,22 @@
+"""Pages for people (server-rendered, readable without JavaScript)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from starlette.concurrency import run_in_threadpool
+
+from server.routers import deps
+from server.stats import statistics
+
+router = APIRouter()
+
+
+@router.get("/", response_class=HTMLResponse, summary="Home page with statistics")
+async def home(request: Request) -> HTMLResponse:
+    caller = deps.caller(request)
+    numbers = await run_in_threadpool(statistics, deps.settings(request), deps.store(request), caller.level)
+    response: HTMLResponse = request.app.state.templates.TemplateResponse(
+        request, "home.html", {"stats": numbers, "caller": caller}
+    )
+    return response

@@ -1,0 +1,157 @@
+"""The SPARQL 1.1 Protocol, without HTTP: dataset by handling level, format by
+``Accept``, queries through the worker pool, updates for administrators.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from server import formats
+from server.access import Caller
+from server.config import Settings
+from server.errors import BadRequest
+from server.loader import meta_graph
+from server.store import VISIBLE_LEVELS, EmbeddedStore
+from server.workers import NotAcceptable, QueryJob, QueryOutcome, QueryPool, QuerySyntaxError
+
+#: Graph kinds whose union is the default graph; shapes are queryable by name only.
+DEFAULT_KINDS = ("ontology", "vocab", "file", "contribution")
+MAX_NESTING = 200
+
+RESULTS_OFFERS = [f.media_type for f in formats.RESULTS_FORMATS]
+GRAPH_OFFERS = [f.media_type for f in formats.FORMATS if not f.datasets]
+
+
+@dataclass(frozen=True)
+class SparqlRequest:
+    query: str | None = None
+    update: str | None = None
+    default_graph_uris: list[str] = field(default_factory=list)
+    named_graph_uris: list[str] = field(default_factory=list)
+    accept: str | None = None
+
+
+def check_text(text: str, what: str) -> None:
+    """Refuse absurd nesting before it reaches a recursive parser."""
+    depth = deepest = 0
+    for char in text:
+        if char in "{(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "})":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise BadRequest(f"the {what} nests {deepest} levels deep; at most {MAX_NESTING} are accepted")
+
+
+_STRINGS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+)
+_COMMENTS = re.compile(r"#[^\n]*")
+_PREFIX = re.compile(r"\bPREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+_FROM = re.compile(r"\bFROM\s+(NAMED\s+)?(?:<([^>]*)>|([A-Za-z][\w.-]*)?:([^\s{]*))", re.IGNORECASE)
+
+
+def query_dataset(text: str) -> tuple[list[str], list[str]]:
+    """The FROM and FROM NAMED graphs a query names in its text.
+
+    pyoxigraph lets the protocol's dataset replace the query's own, so the
+    query's FROM clauses are read here and applied, within the caller's level."""
+    bare = _COMMENTS.sub(" ", _STRINGS.sub('""', text))
+    prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX.finditer(bare)}
+    default: list[str] = []
+    named: list[str] = []
+    for match in _FROM.finditer(bare):
+        iri = match.group(2)
+        if iri is None:
+            iri = prefixes.get(match.group(3) or "", "") + match.group(4)
+        (named if match.group(1) else default).append(iri)
+    return default, named
+
+
+def dataset(
+    settings: Settings, store: EmbeddedStore, caller: Caller, request: SparqlRequest
+) -> tuple[list[str], list[str]]:
+    """Default and named graphs for a caller: never wider than its level allows.
+
+    The protocol's default-graph-uri/named-graph-uri win over the query's
+    FROM/FROM NAMED; either only narrows the graphs the caller may see."""
+    allowed = VISIBLE_LEVELS[caller.level]
+    infos = [i for i in store.graph_infos(meta_graph(settings)) if i.handling in allowed]
+    default = [i.iri for i in infos if i.kind in DEFAULT_KINDS]
+    visible = [i.iri for i in infos]
+    named = visible
+    from_default, from_named = query_dataset(request.query or "")
+    if request.default_graph_uris or request.named_graph_uris:
+        from_default, from_named = request.default_graph_uris, request.named_graph_uris
+    if from_default or from_named:
+        default = [g for g in from_default if g in visible]
+        named = [g for g in from_named if g in visible]
+    return default, named
+
+
+def choose_formats(accept: str | None) -> tuple[str | None, str | None]:
+    """The results format for SELECT/ASK and the RDF format for CONSTRUCT/DESCRIBE."""
+    results = formats.negotiate(accept, RESULTS_OFFERS)
+    graph = formats.negotiate(accept, GRAPH_OFFERS)
+    if results is None and graph is None:
+        raise NotAcceptable(
+            "none of the requested media types can be produced", RESULTS_OFFERS + GRAPH_OFFERS
+        )
+    return results, graph
+
+
+def run_query(
+    settings: Settings, store: EmbeddedStore, pool: QueryPool, caller: Caller, request: SparqlRequest
+) -> QueryOutcome:
+    if request.query is None:
+        raise BadRequest("no query given")
+    check_text(request.query, "query")
+    results_media, graph_media = choose_formats(request.accept)
+    default, named = dataset(settings, store, caller, request)
+    job = QueryJob(request.query, default, named, results_media, graph_media, settings.row_cap)
+    return pool.run(job)
+
+
+def run_update(store: EmbeddedStore, changed: Callable[[], None], caller: Caller, text: str) -> None:
+    """Apply a SPARQL Update for an administrator, then announce the change."""
+    caller.require("admin")
+    check_text(text, "update")
+    try:
+        store.update(text)
+    except SyntaxError as exc:
+        raise QuerySyntaxError(str(exc)) from None
+    changed()
+
+
+def service_description(settings: Settings, endpoint: str) -> list[ox.Triple]:
+    """A SPARQL 1.1 Service Description of the endpoint."""
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    fmt = "http://www.w3.org/ns/formats/"
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    service = ox.NamedNode(endpoint)
+    triples = [
+        ox.Triple(service, rdf_type, ox.NamedNode(sd + "Service")),
+        ox.Triple(service, ox.NamedNode(sd + "endpoint"), service),
+        ox.Triple(service, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Query")),
+        ox.Triple(service, ox.NamedNode(sd + "supportedLanguage"), ox.NamedNode(sd + "SPARQL11Update")),
+        ox.Triple(service, ox.NamedNode(sd + "feature"), ox.NamedNode(sd + "UnionDefaultGraph")),
+        ox.Triple(
+            service,
+            ox.NamedNode("http://purl.org/dc/terms/title"),
+            ox.Literal("Drug-term Knowledge Package SPARQL endpoint", language="en"),
+        ),
+    ]
+    names = {"json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
+             "tsv": "SPARQL_Results_TSV", "turtle": "Turtle", "ntriples": "N-Triples", "rdfxml": "RDF_XML",
+             "jsonld": "JSON-LD"}  # fmt: skip
+    for name in names.values():
+        triples.append(ox.Triple(service, ox.NamedNode(sd + "resultFormat"), ox.NamedNode(fmt + name)))
+    dataset_node = ox.BlankNode()
+    triples.append(ox.Triple(service, ox.NamedNode(sd + "defaultDataset"), dataset_node))
+    triples.append(ox.Triple(dataset_node, rdf_type, ox.NamedNode(sd + "Dataset")))
+    return triples

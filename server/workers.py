@@ -1,0 +1,177 @@
+"""SPARQL queries in worker processes, so that a query past its time limit can
+really be stopped.
+
+pyoxigraph has no query timeout and a running query cannot be interrupted
+from another thread. Each worker process opens a read-only *snapshot* of the
+store (a RocksDB checkpoint: hard links to immutable files, so the writer's
+compactions cannot pull files from under it) and runs one query at a time.
+When a query overruns, its worker is killed — its CPU is released at once —
+and a fresh worker takes its place; other requests go on in the other
+workers meanwhile. After every write the owner takes a new snapshot and
+workers switch to it before their next query, so they never answer from
+stale data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from server.errors import KpError
+
+
+class QueryTimeout(KpError):
+    code = "query_timeout"
+
+
+class QuerySyntaxError(KpError):
+    code = "query_syntax"
+
+
+class NotAcceptable(KpError):
+    code = "not_acceptable"
+
+    def __init__(self, message: str, offers: list[str]) -> None:
+        super().__init__(message)
+        self.offers = offers
+
+
+class Overloaded(KpError):
+    code = "overloaded"
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    default_graph: list[str]
+    named_graphs: list[str]
+    results_media: str | None  # for SELECT / ASK
+    graph_media: str | None  # for CONSTRUCT / DESCRIBE
+    row_cap: int
+
+
+@dataclass(frozen=True)
+class QueryOutcome:
+    media_type: str
+    body: bytes
+    kind: str  # "solutions", "boolean" or "graph"
+    rows: int
+    truncated: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _worker_main(conn: Connection) -> None:
+    """Loop of one worker process: receive (snapshot, job), answer it."""
+    from server import query_exec  # imported in the child only
+
+    store = None
+    current = None
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if message is None:
+            return
+        snapshot, job = message
+        try:
+            if store is None or snapshot != current:
+                store = None
+                store = query_exec.open_reader(snapshot)
+                current = snapshot
+            conn.send(("ok", query_exec.run(store, job)))
+        except query_exec.JobError as exc:
+            conn.send((exc.kind, exc.message, exc.extra))
+        except Exception as exc:  # a bug must not kill the worker silently
+            conn.send(("error", f"{type(exc).__name__}: {exc}", {}))
+
+
+class _Worker:
+    def __init__(self, ctx: Any) -> None:
+        parent, child = ctx.Pipe()
+        self.conn: Connection = parent
+        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class QueryPool:
+    """A fixed number of query worker processes over the current snapshot."""
+
+    def __init__(self, snapshot: Path, size: int = 2, timeout: float = 30.0, wait: float = 10.0) -> None:
+        self._ctx = mp.get_context("spawn")
+        self.snapshot = str(snapshot)
+        self.timeout = timeout
+        self.wait = wait
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._closed = False
+        for _ in range(max(1, size)):
+            self._idle.put(_Worker(self._ctx))
+
+    def use_snapshot(self, snapshot: Path) -> None:
+        """Answer the next queries from this snapshot."""
+        with self._lock:
+            self.snapshot = str(snapshot)
+
+    def run(self, job: QueryJob, timeout: float | None = None) -> QueryOutcome:
+        """Run a job; blocks the calling thread (call it from a thread pool)."""
+        limit = self.timeout if timeout is None else timeout
+        try:
+            worker = self._idle.get(timeout=self.wait)
+        except queue.Empty:
+            raise Overloaded("all query workers are busy; try again shortly") from None
+        started = time.monotonic()
+        try:
+            worker.conn.send((self.snapshot, job))
+            if not worker.conn.poll(limit):
+                worker.kill()
+                worker = _Worker(self._ctx)
+                raise QueryTimeout(
+                    f"the query ran past the time limit of {limit:g} s and was cancelled; "
+                    "narrow it (LIMIT, more specific patterns) or ask an administrator for a longer limit"
+                )
+            answer = worker.conn.recv()
+        except (EOFError, BrokenPipeError, OSError):
+            worker.kill()
+            worker = _Worker(self._ctx)
+            raise KpError("the query worker stopped unexpectedly; the query was not answered") from None
+        finally:
+            if not self._closed:
+                self._idle.put(worker)
+            else:
+                worker.kill()
+        if answer[0] == "ok":
+            outcome: QueryOutcome = answer[1]
+            outcome.extra["seconds"] = round(time.monotonic() - started, 4)
+            return outcome
+        kind, message, extra = answer
+        if kind == "syntax":
+            raise QuerySyntaxError(message)
+        if kind == "not_acceptable":
+            raise NotAcceptable(message, extra.get("offers", []))
+        raise KpError(message)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            with contextlib.suppress(OSError):
+                worker.conn.send(None)
+            worker.kill()
