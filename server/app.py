@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,6 +25,7 @@ from server.errors import (
     Unauthorized,
     UnsupportedMedia,
 )
+from server.linkeddata import NotFound
 from server.store import EmbeddedStore, Snapshots
 from server.workers import NotAcceptable, Overloaded, QueryPool, QuerySyntaxError, QueryTimeout
 
@@ -39,6 +41,7 @@ STATUS: dict[type[KpError], int] = {
     TooLarge: 413,
     UnsupportedMedia: 415,
     InvalidData: 422,
+    NotFound: 404,
     QueryTimeout: 503,
     Overloaded: 503,
 }
@@ -59,8 +62,10 @@ def create_app(settings: Settings) -> FastAPI:
     snapshots = Snapshots(store, settings.store_path.with_name(settings.store_path.name + ".snapshots"))
 
     def store_changed() -> None:
-        """After a write: a new snapshot for the query workers."""
+        """After a write: a new snapshot for the query workers, fresh documents."""
         app.state.pool.use_snapshot(snapshots.take())
+        app.state.version += 1
+        app.state.last_modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -82,6 +87,9 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.version = 0  # bumped on every write; keys the document cache
+    app.state.documents = {}
+    app.state.last_modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # Every value is escaped: labels come from contributors.
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
     app.state.templates = Jinja2Templates(env=environment)
@@ -98,8 +106,9 @@ def create_app(settings: Settings) -> FastAPI:
             headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
         return JSONResponse(body, status_code=status, headers=headers)
 
-    from server.routers import pages, sparql
+    from server.routers import linkeddata, pages, sparql
 
     app.include_router(sparql.router)
     app.include_router(pages.router)
+    app.include_router(linkeddata.router)
     return app

@@ -114,25 +114,29 @@ def parse_accept(header: str | None) -> list[tuple[str, float]]:
 
 
 def negotiate(header: str | None, offers: list[str]) -> str | None:
-    """The offered media type the Accept header prefers, or None (406)."""
-    best: tuple[float, int, int, str] | None = None
+    """The offered media type the Accept header prefers, or None (406).
+
+    Each offer takes the q-value of the most specific range that matches it
+    (RFC 9110 12.5.1: ``text/html;q=0.1`` beats ``text/*;q=0.9`` for HTML);
+    ties go to the server's order of ``offers``."""
     ranges = parse_accept(header)
+    best: tuple[float, int, str] | None = None
     for position, offer in enumerate(offers):
         kind = offer.split("/", 1)[0]
-        for _specificity, (media, q) in enumerate(ranges):
-            if q <= 0:
-                continue
-            if media == offer or media == f"{kind}/*" or media == "*/*":
-                exact = 0 if media == offer else (1 if media.endswith("/*") and media != "*/*" else 2)
-                candidate = (-q, exact, position, offer)
-                if best is None or candidate < best:
-                    best = candidate
-                break
-    # An explicit q=0 for an offer excludes it even if a wildcard accepts it.
-    if best is not None and any(media == best[3] and q <= 0 for media, q in ranges):
-        remaining = [o for o in offers if o != best[3]]
-        return negotiate(header, remaining) if remaining else None
-    return best[3] if best else None
+        matches = [
+            (0 if media == offer else 1 if media == f"{kind}/*" else 2, q)
+            for media, q in ranges
+            if media in (offer, f"{kind}/*", "*/*")
+        ]
+        if not matches:
+            continue
+        _specificity, q = min(matches, key=lambda m: m[0])
+        if q <= 0:
+            continue
+        candidate = (-q, position, offer)
+        if best is None or candidate < best:
+            best = candidate
+    return best[2] if best else None
 
 
 def by_media(media_type: str) -> Format:

@@ -49,7 +49,8 @@ def run_server(store: Path, **env: str) -> Iterator[LiveServer]:
             if httpx.get(url + "/sparql", headers={"Accept": "text/turtle"}, timeout=2).status_code == 200:
                 break
         except httpx.HTTPError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)
     else:
         process.kill()
         raise RuntimeError("kp serve did not answer within 120 s")
