@@ -19,6 +19,7 @@ DCT = PREFIXES["dct"]
 RDF_TYPE = PREFIXES["rdf"] + "type"
 RDFS_LABEL = PREFIXES["rdfs"] + "label"
 OWL_DEPRECATED = PREFIXES["owl"] + "deprecated"
+OWL_ONTOLOGY = PREFIXES["owl"] + "Ontology"
 XL_KINDS = {SKOSXL + "prefLabel": "pref", SKOSXL + "altLabel": "alt", SKOSXL + "hiddenLabel": "hidden"}
 KIND_ORDER = {"pref": 0, "alt": 1, "hidden": 2}
 EXTERNAL = {
@@ -60,6 +61,11 @@ class Names:
 
 def resource_view(triples: list[ox.Triple], iri: str, lang: str, base: str) -> dict[str, Any]:
     name = Names(triples, lang)
+    suffix = "" if lang == "en" else f"?lang={lang}"
+
+    def local(target: str, base: str) -> str:
+        return _local(target, base) + (suffix if target.startswith(base) else "")
+
     own: dict[str, list[Any]] = defaultdict(list)
     by_subject: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
     for t in triples:
@@ -161,9 +167,39 @@ def resource_view(triples: list[ox.Triple], iri: str, lang: str, base: str) -> d
         },
         "lang": lang,
         "ui_languages": UI_LANGUAGES,
+        "ontology": ontology_terms(by_subject, name) if OWL_ONTOLOGY in types else None,
     }
 
 
-def local(iri: str, base: str) -> str:
+def ontology_terms(
+    by_subject: dict[str, dict[str, list[Any]]], name: Names
+) -> dict[str, list[dict[str, str]]]:
+    """Classes and properties of the ontology, documented for people."""
+
+    def first(props: dict[str, list[Any]], predicate: str) -> str:
+        values = [o for o in props.get(predicate, []) if isinstance(o, ox.Literal)]
+        english = [v.value for v in values if v.language == "en"]
+        return (english or [v.value for v in values] or [""])[0]
+
+    sections: dict[str, list[dict[str, str]]] = {"classes": [], "properties": []}
+    for subject, props in sorted(by_subject.items()):
+        kinds = {o.value for o in props.get(RDF_TYPE, [])}
+        entry = {
+            "iri": subject,
+            "name": short(subject),
+            "label": first(props, RDFS_LABEL),
+            "comment": first(props, PREFIXES["rdfs"] + "comment"),
+            "domain": ", ".join(short(o.value) for o in props.get(PREFIXES["rdfs"] + "domain", [])),
+            "range": ", ".join(short(o.value) for o in props.get(PREFIXES["rdfs"] + "range", [])),
+            "super": ", ".join(short(o.value) for o in props.get(PREFIXES["rdfs"] + "subClassOf", [])),
+        }
+        if PREFIXES["owl"] + "Class" in kinds:
+            sections["classes"].append(entry)
+        elif kinds & {PREFIXES["owl"] + "ObjectProperty", PREFIXES["owl"] + "DatatypeProperty"}:
+            sections["properties"].append(entry)
+    return sections
+
+
+def _local(iri: str, base: str) -> str:
     """A link that stays on this server for our own URIs."""
     return "/" + iri[len(base) :] if iri.startswith(base) else iri

@@ -193,3 +193,15 @@ def test_other_resources_dereference(live_server: LiveServer, path: str) -> None
     assert response.status_code == 200
     assert len(Graph().parse(data=response.text, format="turtle")) > 2
     assert httpx.get(f"{live_server.url}/{path}.html").status_code == 200
+
+
+def test_ontology_page_documents_classes_and_properties(live_server: LiveServer) -> None:
+    page = httpx.get(f"{live_server.url}/ontology.html").text
+    for name in ("kp:DrugTerm", "kp:Substance", "kp:refersTo", "kp:needsOtherSignal"):
+        assert f"<code>{name}</code>" in page
+    assert "Links a drug term to a substance" in page
+
+
+def test_language_choice_follows_links(live_server: LiveServer) -> None:
+    page = httpx.get(f"{live_server.url}/substance/S0017.html", params={"lang": "de"}).text
+    assert 'href="/substance/' in page and "?lang=de" in page
