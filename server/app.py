@@ -20,14 +20,18 @@ from server.errors import (
     Forbidden,
     InvalidData,
     KpError,
+    NotAcceptable,
+    NotFound,
+    Overloaded,
     ParseError,
+    QuerySyntaxError,
+    QueryTimeout,
     TooLarge,
     Unauthorized,
     UnsupportedMedia,
 )
-from server.linkeddata import NotFound
 from server.store import EmbeddedStore, Snapshots
-from server.workers import NotAcceptable, Overloaded, QueryPool, QuerySyntaxError, QueryTimeout
+from server.workers import QueryPool
 
 HERE = Path(__file__).resolve().parent
 

@@ -77,8 +77,46 @@ class Forbidden(KpError):
 
 
 class TooLarge(KpError):
+    """A request body over the size limit."""
+
     code = "too_large"
 
 
 class UnsupportedMedia(KpError):
+    """A request body of a media type the route does not take."""
+
     code = "unsupported_media_type"
+
+
+class QueryTimeout(KpError):
+    """A query past its time limit; its work was stopped."""
+
+    code = "query_timeout"
+
+
+class QuerySyntaxError(KpError):
+    """A SPARQL query or update that does not parse."""
+
+    code = "query_syntax"
+
+
+class NotAcceptable(KpError):
+    """No format the client accepts; ``offers`` lists the ones there are."""
+
+    code = "not_acceptable"
+
+    def __init__(self, message: str, offers: list[str]) -> None:
+        super().__init__(message)
+        self.offers = offers
+
+
+class Overloaded(KpError):
+    """Every query worker stayed busy for too long."""
+
+    code = "overloaded"
+
+
+class NotFound(KpError):
+    """An unknown resource, or one above the caller's handling level."""
+
+    code = "not_found"

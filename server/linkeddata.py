@@ -12,11 +12,10 @@ import pyoxigraph as ox
 from server import formats
 from server.access import Caller
 from server.config import Settings
-from server.errors import KpError
+from server.errors import NotAcceptable, NotFound
 from server.loader import meta_graph
 from server.namespaces import PREFIXES
 from server.store import DESCRIBE_RESOURCE, ONTOLOGY_DOCUMENT, VISIBLE_LEVELS, EmbeddedStore
-from server.workers import NotAcceptable
 
 #: Document extensions and their media types (html first: the default).
 EXTENSIONS: dict[str, str] = {
@@ -27,10 +26,6 @@ EXTENSIONS: dict[str, str] = {
     "nt": "application/n-triples",
 }
 KINDS = ("term", "substance", "label", "scheme", "contribution", "release")
-
-
-class NotFound(KpError):
-    code = "not_found"
 
 
 @dataclass(frozen=True)

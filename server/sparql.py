@@ -13,10 +13,10 @@ import pyoxigraph as ox
 from server import formats
 from server.access import Caller
 from server.config import Settings
-from server.errors import BadRequest
+from server.errors import BadRequest, NotAcceptable, QuerySyntaxError
 from server.loader import meta_graph
 from server.store import VISIBLE_LEVELS, EmbeddedStore
-from server.workers import NotAcceptable, QueryJob, QueryOutcome, QueryPool, QuerySyntaxError
+from server.workers import QueryJob, QueryOutcome, QueryPool
 
 #: Graph kinds whose union is the default graph; shapes are queryable by name only.
 DEFAULT_KINDS = ("ontology", "vocab", "file", "contribution")

@@ -81,6 +81,9 @@ class EmbeddedStore:
 
     def __init__(self, path: Path | None, read_only: bool = False) -> None:
         self.path = path
+        # graph_infos() is read on every request; it changes only when this
+        # object writes (or when invalidate() is called after an update).
+        self._infos: dict[str, list[GraphInfo]] = {}
         try:
             if path is None:
                 self._store = ox.Store()
@@ -96,6 +99,7 @@ class EmbeddedStore:
     # -- writing ---------------------------------------------------------
     def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
         """Replace a named graph's content with the triples of ``quads``."""
+        self._infos.clear()
         name = ox.NamedNode(graph)
         if self._store.contains_named_graph(name):
             self._store.remove_graph(name)
@@ -103,6 +107,7 @@ class EmbeddedStore:
 
     def bulk_replace_graph(self, graph: str, path: Path, fmt: Format) -> None:
         """Replace a named graph by streaming a (large) file into it."""
+        self._infos.clear()
         name = ox.NamedNode(graph)
         if self._store.contains_named_graph(name):
             self._store.remove_graph(name)
@@ -110,16 +115,19 @@ class EmbeddedStore:
 
     def update(self, text: str) -> None:
         """Run a SPARQL Update (atomic in Oxigraph); a syntax error raises SyntaxError."""
+        self._infos.clear()
         self._store.update(text)
         self._store.flush()
 
     def drop_graph(self, graph: str) -> None:
+        self._infos.clear()
         name = ox.NamedNode(graph)
         if self._store.contains_named_graph(name):
             self._store.remove_graph(name)
 
     def record_graph(self, meta_graph: str, info: GraphInfo) -> None:
         """Describe a source graph in the metadata graph (replacing any old record)."""
+        self._infos.clear()
         graph = ox.NamedNode(info.iri)
         meta = ox.NamedNode(meta_graph)
         self._remove_subject(meta, graph)
@@ -148,6 +156,7 @@ class EmbeddedStore:
         )
 
     def _remove_subject(self, meta: ox.NamedNode, subject: ox.NamedNode) -> None:
+        self._infos.clear()
         for quad in list(self._store.quads_for_pattern(subject, None, None, meta)):
             self._store.remove(quad)
 
@@ -156,7 +165,14 @@ class EmbeddedStore:
         self._remove_subject(ox.NamedNode(meta_graph), ox.NamedNode(graph))
 
     # -- reading ---------------------------------------------------------
+    def invalidate(self) -> None:
+        """Forget cached metadata after a write made outside this object's methods."""
+        self._infos.clear()
+
     def graph_infos(self, meta_graph: str) -> list[GraphInfo]:
+        cached = self._infos.get(meta_graph)
+        if cached is not None:
+            return cached
         rows = self._store.query(
             SPARQL_PREFIXES
             + """
@@ -185,6 +201,7 @@ class EmbeddedStore:
                     kind=row["kind"].value,
                 )
             )
+        self._infos[meta_graph] = infos
         return infos
 
     def select(

@@ -24,27 +24,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from server.errors import KpError
-
-
-class QueryTimeout(KpError):
-    code = "query_timeout"
-
-
-class QuerySyntaxError(KpError):
-    code = "query_syntax"
-
-
-class NotAcceptable(KpError):
-    code = "not_acceptable"
-
-    def __init__(self, message: str, offers: list[str]) -> None:
-        super().__init__(message)
-        self.offers = offers
-
-
-class Overloaded(KpError):
-    code = "overloaded"
+from server.errors import KpError, NotAcceptable, Overloaded, QuerySyntaxError, QueryTimeout
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from server import linkeddata
-from server.errors import KpError
+from server.errors import KpError, NotFound
 from server.routers import deps
 from server.views import UI_LANGUAGES, resource_view
 
@@ -47,7 +47,7 @@ def _document(request: Request, iri: str, ext: str) -> Response:
     if key not in cache:
         try:
             body = _render(request, iri, ext, lang)
-        except linkeddata.NotFound as exc:
+        except NotFound as exc:
             return Response(
                 linkeddata.not_found_body(iri, ext) if ext != "html" else _not_found_page(request, str(exc)),
                 status_code=404,
@@ -100,7 +100,7 @@ async def ontology(request: Request) -> Response:
 @router.api_route("/ontology.{ext}", methods=["GET", "HEAD"], summary="The ontology as a document")
 async def ontology_document(request: Request, ext: str) -> Response:
     if ext not in linkeddata.EXTENSIONS:
-        raise linkeddata.NotFound(f"no ontology document in format {ext!r}")
+        raise NotFound(f"no ontology document in format {ext!r}")
     settings = deps.settings(request)
     return await run_in_threadpool(_document, request, f"{settings.base}ontology", ext)
 
@@ -110,7 +110,7 @@ async def ontology_document(request: Request, ext: str) -> Response:
 )
 async def resource(request: Request, kind: str, name: str) -> Response:
     if kind not in linkeddata.KINDS:
-        raise linkeddata.NotFound(f"no resources under /{kind}/")
+        raise NotFound(f"no resources under /{kind}/")
     stem, ext = linkeddata.split_extension(name)
     if ext is None:
         return _see_other(request, f"/{kind}/{stem}", request.headers.get("accept"))

@@ -1,0 +1,292 @@
+"""Server benchmark (issue: SPARQL endpoint and linked data).
+
+In one run, over the same data (the seed plus a generated vocabulary of
+``--concepts`` concepts named in 26 languages), with ``--clients`` concurrent
+keep-alive clients for ``--seconds`` per measure, it measures throughput and
+p50/p99 latency of
+
+* term dereference (Turtle document; for the peers the equivalent DESCRIBE),
+* SPARQL lookup of one concept by URI,
+* SPARQL label-prefix query (STRSTARTS),
+* SPARQL aggregate (labels per language),
+
+for ``kp serve``, ``oxigraph serve`` (PyPI ``oxigraph``) and
+``rdflib-endpoint`` (PyPI ``rdflib-endpoint``), and prints ratios. Client and
+servers share this machine's cores, as in the issue's reference figures.
+
+    .venv/bin/python benchmarks/server.py [--concepts 20000] [--seconds 5] [--skip-rdflib]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+BIN = Path(sys.executable).parent
+BASE = "https://w3id.org/drugkp/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+LANGS = "bg cs da de el en es et fi fr ga hr hu is it lt lv mt nb nl pl pt ro sk sl sv".split()  # noqa: SIM905
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def generate(path: Path, concepts: int, seed: int = 7) -> list[str]:
+    """Concepts with a prefLabel in each of 26 languages (plain SKOS), as N-Triples."""
+    rng = random.Random(seed)
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = []
+    iris = []
+    substances = [ox.NamedNode(f"{BASE}substance/S{n:04d}") for n in range(1, 70)]
+    for i in range(concepts):
+        term = ox.NamedNode(f"{BASE}term/G{i:06d}")
+        iris.append(term.value)
+        triples += [
+            ox.Triple(term, rdf_type, ox.NamedNode(SKOS + "Concept")),
+            ox.Triple(term, rdf_type, ox.NamedNode(BASE + "ontology#DrugTerm")),
+            ox.Triple(term, ox.NamedNode(SKOS + "inScheme"), ox.NamedNode(BASE + "scheme/terms")),
+            ox.Triple(term, ox.NamedNode(BASE + "ontology#refersTo"), rng.choice(substances)),
+            ox.Triple(
+                term, ox.NamedNode(SKOS + "definition"), ox.Literal(f"Generated term {i}", language="en")
+            ),
+        ]
+        for lang in LANGS:
+            word = "".join(rng.choice(LETTERS) for _ in range(rng.randint(4, 9)))
+            triples.append(ox.Triple(term, ox.NamedNode(SKOS + "prefLabel"), ox.Literal(word, language=lang)))
+    with path.open("wb") as fh:
+        ox.serialize(triples, fh, ox.RdfFormat.N_TRIPLES)
+    print(f"generated {len(triples):,} triples for {concepts:,} concepts", flush=True)
+    return iris
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], limit: float = 900) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited with {process.returncode}: {url}")
+        try:
+            response = httpx.get(
+                url, params={"query": "ASK {}"}, headers={"Accept": "application/sparql-results+json"}
+            )
+            if response.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"server did not come up: {url}")
+
+
+def measure(
+    make: Callable[[random.Random], tuple[str, dict[str, str], dict[str, str]]], clients: int, seconds: float
+) -> dict[str, float]:
+    """Requests from ``clients`` threads for ``seconds``; throughput and latency percentiles."""
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def run(seed: int) -> None:
+        rng = random.Random(seed)
+        local: list[float] = []
+        with httpx.Client(timeout=60) as client:
+            while time.monotonic() < stop:
+                url, params, headers = make(rng)
+                started = time.perf_counter()
+                response = client.get(url, params=params, headers=headers)
+                elapsed = time.perf_counter() - started
+                if response.status_code != 200:
+                    with lock:
+                        errors[0] += 1
+                local.append(elapsed)
+        with lock:
+            latencies.extend(local)
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - began
+    latencies.sort()
+    count = len(latencies)
+    return {
+        "rps": count / wall,
+        "p50": statistics.median(latencies) * 1000 if latencies else float("nan"),
+        "p99": latencies[min(count - 1, int(count * 0.99))] * 1000 if latencies else float("nan"),
+        "errors": errors[0],
+    }
+
+
+def workloads(
+    endpoint: str, document: Callable[[str], tuple[str, dict[str, str], dict[str, str]]], iris: list[str]
+) -> dict[str, Callable[[random.Random], tuple[str, dict[str, str], dict[str, str]]]]:
+    srj = {"Accept": "application/sparql-results+json"}
+    return {
+        "dereference (Turtle)": lambda rng: document(rng.choice(iris)),
+        "SPARQL lookup by URI": lambda rng: (
+            endpoint,
+            {"query": f"SELECT ?p ?o WHERE {{ <{rng.choice(iris)}> ?p ?o }}"},
+            srj,
+        ),
+        "SPARQL label prefix": lambda rng: (
+            endpoint,
+            {
+                "query": f'PREFIX skos: <{SKOS}> SELECT ?c ?l WHERE {{ ?c skos:prefLabel ?l FILTER (STRSTARTS(?l, "{rng.choice(LETTERS)}{rng.choice(LETTERS)}{rng.choice(LETTERS)}")) }} LIMIT 10'
+            },
+            srj,
+        ),
+        "SPARQL aggregate": lambda rng: (
+            endpoint,
+            {
+                "query": f"PREFIX skos: <{SKOS}> SELECT ?lang (COUNT(*) AS ?n) WHERE {{ ?c skos:prefLabel ?l BIND (LANG(?l) AS ?lang) }} GROUP BY ?lang"
+            },
+            srj,
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="kp serve vs oxigraph serve vs rdflib-endpoint")
+    parser.add_argument("--concepts", type=int, default=20_000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument(
+        "--skip-rdflib", action="store_true", help="rdflib-endpoint takes minutes to load large data"
+    )
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="kp-server-bench-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        generated = work / "generated.nt"
+        iris = generate(generated, args.concepts)
+        seed_files = [str(p) for p in sorted((ROOT / "vocab").rglob("*.ttl")) if "source" not in p.parts]
+        seed_files += [str(p) for p in sorted((ROOT / "ontology").glob("*.ttl"))]
+        results: dict[str, dict[str, dict[str, float]]] = {}
+        quiet = subprocess.DEVNULL
+        admin = {**os.environ, "KP_QUERY_WORKERS": "2"}
+
+        # Ours: the seed (validated) plus the generated file (streamed), then serve.
+        store = work / "kp-store"
+        subprocess.run([str(BIN / "kp"), "load", "--store", str(store), "--quiet"], check=True)
+        subprocess.run(
+            [str(BIN / "kp"), "load", "--store", str(store), "--quiet", "--no-validate", str(generated)],
+            check=True,
+        )
+        port = free_port()
+        processes.append(
+            subprocess.Popen(
+                [str(BIN / "kp"), "serve", "--store", str(store), "--port", str(port)],
+                env=admin,
+                stdout=quiet,
+                stderr=quiet,
+            )
+        )
+        ours = f"http://127.0.0.1:{port}"
+        wait_until_up(ours + "/sparql", processes[-1])
+        print("kp serve is up", flush=True)
+        tasks = workloads(
+            ours + "/sparql", lambda iri: (ours + "/" + iri.removeprefix(BASE) + ".ttl", {}, {}), iris
+        )
+        results["kp serve"] = {
+            name: measure(make, args.clients, args.seconds) for name, make in tasks.items()
+        }
+        processes.pop().terminate()
+
+        # oxigraph serve over the same files (default graph = all of them).
+        location = work / "oxigraph"
+        oxigraph = shutil.which("oxigraph", path=str(BIN)) or "oxigraph"
+        subprocess.run(
+            [oxigraph, "load", "--location", str(location), "--file", *seed_files, str(generated)],
+            check=True,
+            stdout=quiet,
+            stderr=quiet,
+        )
+        port = free_port()
+        processes.append(
+            subprocess.Popen(
+                [oxigraph, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                stdout=quiet,
+                stderr=quiet,
+            )
+        )
+        peer = f"http://127.0.0.1:{port}/query"
+        wait_until_up(peer, processes[-1])
+        print("oxigraph serve is up", flush=True)
+        describe = lambda iri: (peer, {"query": f"DESCRIBE <{iri}>"}, {"Accept": "text/turtle"})  # noqa: E731
+        results["oxigraph serve"] = {
+            name: measure(make, args.clients, args.seconds)
+            for name, make in workloads(peer, describe, iris).items()
+        }
+        processes.pop().terminate()
+
+        if not args.skip_rdflib:
+            port = free_port()
+            processes.append(
+                subprocess.Popen(
+                    [
+                        str(BIN / "rdflib-endpoint"),
+                        "serve",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        *seed_files,
+                        str(generated),
+                    ],
+                    stdout=quiet,
+                    stderr=quiet,
+                )
+            )
+            peer = f"http://127.0.0.1:{port}/"
+            wait_until_up(peer, processes[-1])
+            print("rdflib-endpoint is up", flush=True)
+            describe = lambda iri: (peer, {"query": f"DESCRIBE <{iri}>"}, {"Accept": "text/turtle"})  # noqa: E731
+            results["rdflib-endpoint"] = {
+                name: measure(make, args.clients, min(args.seconds, 5))
+                for name, make in workloads(peer, describe, iris).items()
+            }
+            processes.pop().terminate()
+
+        print(
+            f"\n{args.concepts:,} generated concepts x 26 languages + seed; {args.clients} clients, {args.seconds:g} s per measure"
+        )
+        print(f"{'measure':<24} {'server':<16} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  ratio")
+        for name in tasks:
+            mine = results["kp serve"][name]["rps"]
+            for server, table in results.items():
+                row = table[name]
+                ratio = "" if server == "kp serve" else f"kp = {mine / row['rps']:.2f}x"
+                print(
+                    f"{name:<24} {server:<16} {row['rps']:9.0f} {row['p50']:8.1f} {row['p99']:8.1f} {row['errors']:6.0f}  {ratio}"
+                )
+    finally:
+        for process in processes:
+            process.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
