@@ -258,6 +258,11 @@ def serve(
     query_timeout: Annotated[
         float | None, typer.Option(help="Seconds before a SPARQL query is cancelled (default 30).")
     ] = None,
+    row_cap: Annotated[int | None, typer.Option(help="Most rows one query answers (default 10,000).")] = None,
+    base: Annotated[
+        str | None, typer.Option(help="Canonical base URI (default https://w3id.org/drugkp/).")
+    ] = None,
+    workers: Annotated[int | None, typer.Option(help="SPARQL worker processes (default 2).")] = None,
 ) -> None:
     """Run the HTTP server (SPARQL endpoint, pages); loads the seed into a new store first."""
     from dataclasses import replace
@@ -267,7 +272,16 @@ def serve(
     from server.app import create_app
 
     settings = settings_for(store)
-    changes: dict[str, Any] = {"host": host, "port": port, "query_timeout": query_timeout}
+    if base is not None and not base.endswith("/"):
+        base += "/"
+    changes: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "query_timeout": query_timeout,
+        "row_cap": row_cap,
+        "base": base,
+        "query_workers": workers,
+    }
     settings = replace(settings, **{k: v for k, v in changes.items() if v is not None})
     try:
         application = create_app(settings)

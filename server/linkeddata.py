@@ -15,7 +15,7 @@ from server.config import Settings
 from server.errors import NotAcceptable, NotFound
 from server.loader import meta_graph
 from server.namespaces import PREFIXES
-from server.store import DESCRIBE_RESOURCE, ONTOLOGY_DOCUMENT, VISIBLE_LEVELS, EmbeddedStore
+from server.store import ONTOLOGY_DOCUMENT, VISIBLE_LEVELS, EmbeddedStore
 
 #: Document extensions and their media types (html first: the default).
 EXTENSIONS: dict[str, str] = {
@@ -73,7 +73,7 @@ def describe(settings: Settings, store: EmbeddedStore, caller: Caller, iri: ox.N
         ]
         triples = store.construct(ONTOLOGY_DOCUMENT, ontology)
     else:
-        triples = store.construct(DESCRIBE_RESOURCE, graphs, {"resource": iri})
+        triples = store.describe(iri, graphs)
     if not any(t.subject == iri for t in triples):
         raise NotFound(f"{iri.value} is not known (or not visible at your handling level)")
     return triples
