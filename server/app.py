@@ -30,7 +30,8 @@ from server.errors import (
     Unauthorized,
     UnsupportedMedia,
 )
-from server.store import EmbeddedStore, Snapshots
+from server.loader import meta_graph
+from server.store import EmbeddedStore, Snapshots, SnapshotSet
 from server.workers import QueryPool
 
 HERE = Path(__file__).resolve().parent
@@ -53,7 +54,7 @@ STATUS: dict[type[KpError], int] = {
 
 def ensure_loaded(settings: Settings, store: EmbeddedStore) -> None:
     """A new store gets the seed vocabulary, so the server works in one step."""
-    from server.loader import load, meta_graph
+    from server.loader import load
 
     if not store.graph_infos(meta_graph(settings)):
         load(settings, store)
@@ -63,17 +64,27 @@ def create_app(settings: Settings) -> FastAPI:
     store = EmbeddedStore(settings.store_path)
     ensure_loaded(settings, store)
 
-    snapshots = Snapshots(store, settings.store_path.with_name(settings.store_path.name + ".snapshots"))
+    snapshots = Snapshots(
+        store, settings.store_path.with_name(settings.store_path.name + ".snapshots"), meta_graph(settings)
+    )
+
+    def use(snapshot_set: SnapshotSet) -> None:
+        app.state.snapshots = snapshot_set
+        app.state.readers = {}  # read-only stores over this set, opened on first use
 
     def store_changed() -> None:
-        """After a write: a new snapshot for the query workers, fresh documents."""
-        app.state.pool.use_snapshot(snapshots.take())
+        """After a write: new snapshots for readers, fresh documents."""
+        snapshot_set = snapshots.take()
+        app.state.pool.use_snapshots(snapshot_set)
+        use(snapshot_set)
         app.state.version += 1
         app.state.last_modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.pool = QueryPool(snapshots.take(), settings.query_workers, settings.query_timeout)
+        first = snapshots.take()
+        use(first)
+        app.state.pool = QueryPool(first, settings.query_workers, settings.query_timeout)
         app.state.store_changed = store_changed
         try:
             yield

@@ -64,16 +64,21 @@ def visible(settings: Settings, store: EmbeddedStore, caller: Caller) -> list[st
     return [i.iri for i in store.graph_infos(meta_graph(settings)) if i.handling in allowed]
 
 
-def describe(settings: Settings, store: EmbeddedStore, caller: Caller, iri: ox.NamedNode) -> list[ox.Triple]:
-    """A resource's triples at the caller's level; NotFound when it has none."""
-    graphs = visible(settings, store, caller)
+def describe(
+    settings: Settings, store: EmbeddedStore, reader: EmbeddedStore, caller: Caller, iri: ox.NamedNode
+) -> list[ox.Triple]:
+    """A resource's triples at the caller's level; NotFound when it has none.
+
+    ``reader`` is the snapshot of the caller's level (all of it visible);
+    ``store`` holds the metadata that says which graph is the ontology."""
     if iri.value in (f"{settings.base}ontology", f"{settings.base}ontology/"):
+        graphs = visible(settings, store, caller)
         ontology = [
             i.iri for i in store.graph_infos(meta_graph(settings)) if i.kind == "ontology" and i.iri in graphs
         ]
         triples = store.construct(ONTOLOGY_DOCUMENT, ontology)
     else:
-        triples = store.describe(iri, graphs)
+        triples = reader.describe(iri, None)
     if not any(t.subject == iri for t in triples):
         raise NotFound(f"{iri.value} is not known (or not visible at your handling level)")
     return triples

@@ -87,10 +87,15 @@ def serialize_solutions(
 
 
 def run(store: ox.Store, job: QueryJob) -> QueryOutcome:
-    kwargs: dict[str, Any] = {
-        "default_graph": [ox.NamedNode(g) for g in job.default_graph],
-        "named_graphs": [ox.NamedNode(g) for g in job.named_graphs],
-    }
+    kwargs: dict[str, Any]
+    if job.union:
+        # The level snapshot holds only what the caller may see.
+        kwargs = {"use_default_graph_as_union": True}
+    else:
+        kwargs = {
+            "default_graph": [ox.NamedNode(g) for g in job.default_graph],
+            "named_graphs": [ox.NamedNode(g) for g in job.named_graphs],
+        }
     try:
         results = store.query(job.query, **kwargs)
     except SyntaxError as exc:

@@ -15,11 +15,11 @@ from server.access import Caller
 from server.config import Settings
 from server.errors import BadRequest, NotAcceptable, QuerySyntaxError
 from server.loader import meta_graph
-from server.store import VISIBLE_LEVELS, EmbeddedStore
+from server.store import PUBLISHED_KINDS, VISIBLE_LEVELS, EmbeddedStore
 from server.workers import QueryJob, QueryOutcome, QueryPool
 
 #: Graph kinds whose union is the default graph; shapes are queryable by name only.
-DEFAULT_KINDS = ("ontology", "vocab", "file", "contribution")
+DEFAULT_KINDS = PUBLISHED_KINDS
 MAX_NESTING = 200
 
 RESULTS_OFFERS = [f.media_type for f in formats.RESULTS_FORMATS]
@@ -112,8 +112,11 @@ def run_query(
         raise BadRequest("no query given")
     check_text(request.query, "query")
     results_media, graph_media = choose_formats(request.accept)
-    default, named = dataset(settings, store, caller, request)
-    job = QueryJob(request.query, default, named, results_media, graph_media, settings.row_cap)
+    asked = request.default_graph_uris or request.named_graph_uris or any(query_dataset(request.query))
+    default, named = dataset(settings, store, caller, request) if asked else ([], [])
+    job = QueryJob(
+        request.query, caller.level, not asked, default, named, results_media, graph_media, settings.row_cap
+    )
     return pool.run(job)
 
 

@@ -34,6 +34,9 @@ VISIBLE_LEVELS: dict[str, tuple[str, ...]] = {
     "tlp-amber": HANDLING_LEVELS,
 }
 
+#: Graph kinds whose union is what readers query by default (not shapes, not metadata).
+PUBLISHED_KINDS = ("ontology", "vocab", "file", "contribution")
+
 SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in sorted(PREFIXES.items()))
 
 
@@ -71,7 +74,7 @@ class Store(Protocol):
         self, query: str, graphs: Sequence[str], iris: dict[str, ox.NamedNode] | None = None
     ) -> list[ox.Triple]: ...
 
-    def describe(self, resource: ox.NamedNode, graphs: Sequence[str]) -> list[ox.Triple]: ...
+    def describe(self, resource: ox.NamedNode, graphs: Sequence[str] | None) -> list[ox.Triple]: ...
 
     def count_quads(self) -> int: ...
 
@@ -225,17 +228,22 @@ class EmbeddedStore:
         return [{name: row[name] for name in names} for row in results]
 
     def construct(
-        self, query: str, graphs: Sequence[str], iris: dict[str, ox.NamedNode] | None = None
+        self, query: str, graphs: Sequence[str] | None, iris: dict[str, ox.NamedNode] | None = None
     ) -> list[ox.Triple]:
-        """Run a CONSTRUCT over the union of ``graphs``, with IRIs bound in the text."""
-        if not graphs:
+        """Run a CONSTRUCT over the union of ``graphs`` (None: of all graphs, for
+        level snapshots), with IRIs bound in the text."""
+        text = SPARQL_PREFIXES + bind_iris(query, iris or {})
+        if graphs is None:
+            results = self._store.query(text, use_default_graph_as_union=True)
+        elif not graphs:
             return []
-        default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in graphs]
-        results = self._store.query(SPARQL_PREFIXES + bind_iris(query, iris or {}), default_graph=default)
+        else:
+            default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in graphs]
+            results = self._store.query(text, default_graph=default)
         assert isinstance(results, ox.QueryTriples)
         return list(results)
 
-    def describe(self, resource: ox.NamedNode, graphs: Sequence[str]) -> list[ox.Triple]:
+    def describe(self, resource: ox.NamedNode, graphs: Sequence[str] | None) -> list[ox.Triple]:
         """A resource's document (see DESCRIBE_CORE and LINKED_NAMES)."""
         core = self.construct(DESCRIBE_CORE, graphs, {"resource": resource})
         rdf_type = PREFIXES["rdf"] + "type"
@@ -277,34 +285,62 @@ class EmbeddedStore:
         del self._store
 
 
-class Snapshots:
-    """Numbered read-only snapshots of a store, for the query workers.
+@dataclass(frozen=True)
+class SnapshotSet:
+    """One snapshot of the store per handling level.
 
-    A new one is taken after every write; the last few are kept so that a
+    Each holds only the published graphs its level may see (no metadata, no
+    shapes), so readers query it with the union of its graphs as the default
+    graph: oxigraph then looks each pattern up once instead of once per
+    visible graph (4.5 times faster for a resource document)."""
+
+    root: Path
+    levels: dict[str, Path]
+
+
+class Snapshots:
+    """Numbered sets of read-only snapshots of a store, for readers.
+
+    A new set is taken after every write; the last few are kept so that a
     query still running on an older one can finish."""
 
-    def __init__(self, store: EmbeddedStore, directory: Path, keep: int = 3) -> None:
+    def __init__(self, store: EmbeddedStore, directory: Path, meta_graph: str, keep: int = 3) -> None:
         import shutil
         import threading
 
         self.store = store
         self.directory = directory
+        self.meta_graph = meta_graph
         self.keep = keep
         self._lock = threading.Lock()
         self._counter = 0
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
 
-    def take(self) -> Path:
+    def take(self) -> SnapshotSet:
         import shutil
 
         with self._lock:
             self._counter += 1
-            path = self.directory / f"{self._counter:08d}"
-            self.store.snapshot(path)
+            root = self.directory / f"{self._counter:08d}"
+            root.mkdir()
+            infos = self.store.graph_infos(self.meta_graph)
+            levels = {}
+            for level, allowed in VISIBLE_LEVELS.items():
+                path = root / level
+                self.store.snapshot(path)
+                keep = {i.iri for i in infos if i.handling in allowed and i.kind in PUBLISHED_KINDS}
+                copy = ox.Store(str(path))
+                for graph in list(copy.named_graphs()):
+                    if not isinstance(graph, ox.NamedNode) or graph.value not in keep:
+                        copy.remove_graph(graph)
+                copy.clear_graph(ox.DefaultGraph())
+                copy.flush()
+                del copy
+                levels[level] = path
             for old in sorted(self.directory.iterdir())[: -self.keep]:
                 shutil.rmtree(old, ignore_errors=True)
-            return path
+            return SnapshotSet(root, levels)
 
 
 def bind_iris(query: str, iris: dict[str, ox.NamedNode]) -> str:

@@ -21,15 +21,19 @@ import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from server.errors import KpError, NotAcceptable, Overloaded, QuerySyntaxError, QueryTimeout
+from server.store import SnapshotSet
 
 
 @dataclass(frozen=True)
 class QueryJob:
     query: str
+    #: The caller's handling level: which snapshot answers.
+    level: str
+    #: True: the snapshot's union is the default graph (no dataset was asked for).
+    union: bool
     default_graph: list[str]
     named_graphs: list[str]
     results_media: str | None  # for SELECT / ASK
@@ -51,8 +55,7 @@ def _worker_main(conn: Connection) -> None:
     """Loop of one worker process: receive (snapshot, job), answer it."""
     from server import query_exec  # imported in the child only
 
-    store = None
-    current = None
+    stores: dict[str, Any] = {}  # open snapshots by path, one per level at most
     while True:
         try:
             message = conn.recv()
@@ -62,10 +65,12 @@ def _worker_main(conn: Connection) -> None:
             return
         snapshot, job = message
         try:
-            if store is None or snapshot != current:
-                store = None
-                store = query_exec.open_reader(snapshot)
-                current = snapshot
+            store = stores.get(snapshot)
+            if store is None:
+                level_dir = snapshot.rsplit("/", 1)[-1]
+                for path in [p for p in stores if p.rsplit("/", 1)[-1] == level_dir]:
+                    del stores[path]  # an older snapshot of the same level
+                store = stores[snapshot] = query_exec.open_reader(snapshot)
             conn.send(("ok", query_exec.run(store, job)))
         except query_exec.JobError as exc:
             conn.send((exc.kind, exc.message, exc.extra))
@@ -89,11 +94,13 @@ class _Worker:
 
 
 class QueryPool:
-    """A fixed number of query worker processes over the current snapshot."""
+    """A fixed number of query worker processes over the current snapshots."""
 
-    def __init__(self, snapshot: Path, size: int = 2, timeout: float = 30.0, wait: float = 10.0) -> None:
+    def __init__(
+        self, snapshots: SnapshotSet, size: int = 2, timeout: float = 30.0, wait: float = 10.0
+    ) -> None:
         self._ctx = mp.get_context("spawn")
-        self.snapshot = str(snapshot)
+        self.snapshots = snapshots
         self.timeout = timeout
         self.wait = wait
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -102,10 +109,10 @@ class QueryPool:
         for _ in range(max(1, size)):
             self._idle.put(_Worker(self._ctx))
 
-    def use_snapshot(self, snapshot: Path) -> None:
-        """Answer the next queries from this snapshot."""
+    def use_snapshots(self, snapshots: SnapshotSet) -> None:
+        """Answer the next queries from these snapshots."""
         with self._lock:
-            self.snapshot = str(snapshot)
+            self.snapshots = snapshots
 
     def run(self, job: QueryJob, timeout: float | None = None) -> QueryOutcome:
         """Run a job; blocks the calling thread (call it from a thread pool)."""
@@ -116,7 +123,7 @@ class QueryPool:
             raise Overloaded("all query workers are busy; try again shortly") from None
         started = time.monotonic()
         try:
-            worker.conn.send((self.snapshot, job))
+            worker.conn.send((str(self.snapshots.levels[job.level]), job))
             if not worker.conn.poll(limit):
                 worker.kill()
                 worker = _Worker(self._ctx)

@@ -25,5 +25,14 @@ def pool(request: Request) -> QueryPool:
     return value
 
 
+def reader(request: Request, level: str) -> EmbeddedStore:
+    """A read-only store over the current snapshot of a handling level."""
+    readers: dict[str, EmbeddedStore] = request.app.state.readers
+    found = readers.get(level)
+    if found is None:
+        found = readers[level] = EmbeddedStore(request.app.state.snapshots.levels[level], read_only=True)
+    return found
+
+
 def caller(request: Request) -> Caller:
     return authenticate(request.headers.get("authorization"), request.app.state.settings.admin_digests)

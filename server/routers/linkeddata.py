@@ -22,7 +22,8 @@ def _render(request: Request, iri: str, ext: str, lang: str) -> bytes:
     settings, store, caller = deps.settings(request), deps.store(request), deps.caller(request)
     import pyoxigraph as ox
 
-    triples = linkeddata.describe(settings, store, caller, ox.NamedNode(iri))
+    reader = deps.reader(request, caller.level)
+    triples = linkeddata.describe(settings, store, reader, caller, ox.NamedNode(iri))
     if ext != "html":
         return linkeddata.serialize(triples, ext)
     view = resource_view(triples, iri, lang, settings.base)
