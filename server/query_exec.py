@@ -1,10 +1,8 @@
 """What a query worker process does with one job (see ``server.workers``).
 
 Imports only pyoxigraph and the formats table, so workers start quickly.
-Results are always written by pyoxigraph's serializers. The row cap needs
-the first N solutions written on their own: they are fed back through a
-``VALUES`` block to an empty in-memory store and that result is serialised,
-so datatypes and language tags survive exactly.
+Results are always written by pyoxigraph's serializers; the row cap's
+first-N solutions go through ``store.serialize_solutions``.
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from server import formats
+from server.store import serialize_solutions
 from server.workers import QueryJob, QueryOutcome
 
 
@@ -46,44 +45,6 @@ def _graph_format(media: str | None) -> formats.Format:
     raise JobError(
         "not_acceptable", "no acceptable format for CONSTRUCT/DESCRIBE results", {"offers": offers}
     )
-
-
-BNODE_MARK = "urn:x-drugkp:bnode"
-
-
-def serialize_solutions(
-    variables: list[ox.Variable], rows: list[ox.QuerySolution], fmt: formats.ResultsFormat
-) -> bytes:
-    """Serialise some solutions with pyoxigraph by replaying them through VALUES.
-
-    VALUES cannot hold blank nodes: they travel as literals of a private
-    datatype and BNODE() turns them back into blank nodes."""
-    names = [v.value for v in variables]
-    blank_columns: set[str] = set()
-    lines = []
-    for row in rows:
-        cells = []
-        for name in names:
-            term = row[name]
-            if term is None:
-                cells.append("UNDEF")
-            elif isinstance(term, ox.BlankNode):
-                blank_columns.add(name)
-                cells.append(str(ox.Literal(term.value, datatype=ox.NamedNode(BNODE_MARK))))
-            else:
-                cells.append(str(term))
-        lines.append("(" + " ".join(cells) + ")")
-    inner = [f"?_{n}" if n in blank_columns else f"?{n}" for n in names]
-    binds = "".join(
-        f" BIND (IF(isLiteral(?_{n}) && DATATYPE(?_{n}) = <{BNODE_MARK}>, BNODE(STR(?_{n})), ?_{n}) AS ?{n})"
-        for n in names
-        if n in blank_columns
-    )
-    projection = " ".join(f"?{n}" for n in names) or "*"
-    values = f"VALUES ({' '.join(inner)}) {{\n" + "\n".join(lines) + "\n}" if names else ""
-    output = ox.Store().query(f"SELECT {projection} WHERE {{ {values}{binds} }}")
-    assert isinstance(output, ox.QuerySolutions)
-    return bytes(output.serialize(format=fmt.results_format) or b"")
 
 
 def run(store: ox.Store, job: QueryJob) -> QueryOutcome:

@@ -21,7 +21,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 from server.errors import StoreError
-from server.formats import Format
+from server.formats import Format, ResultsFormat
 from server.namespaces import HANDLING_LEVELS, KP, PREFIXES, VOID, handling_iri
 
 DCT = PREFIXES["dct"]
@@ -341,6 +341,44 @@ class Snapshots:
             for old in sorted(self.directory.iterdir())[: -self.keep]:
                 shutil.rmtree(old, ignore_errors=True)
             return SnapshotSet(root, levels)
+
+
+BNODE_MARK = "urn:x-drugkp:bnode"
+
+
+def serialize_solutions(
+    variables: list[ox.Variable], rows: list[ox.QuerySolution], fmt: ResultsFormat
+) -> bytes:
+    """Serialise some solutions with pyoxigraph by replaying them through VALUES.
+
+    VALUES cannot hold blank nodes: they travel as literals of a private
+    datatype and BNODE() turns them back into blank nodes."""
+    names = [v.value for v in variables]
+    blank_columns: set[str] = set()
+    lines = []
+    for row in rows:
+        cells = []
+        for name in names:
+            term = row[name]
+            if term is None:
+                cells.append("UNDEF")
+            elif isinstance(term, ox.BlankNode):
+                blank_columns.add(name)
+                cells.append(str(ox.Literal(term.value, datatype=ox.NamedNode(BNODE_MARK))))
+            else:
+                cells.append(str(term))
+        lines.append("(" + " ".join(cells) + ")")
+    inner = [f"?_{n}" if n in blank_columns else f"?{n}" for n in names]
+    binds = "".join(
+        f" BIND (IF(isLiteral(?_{n}) && DATATYPE(?_{n}) = <{BNODE_MARK}>, BNODE(STR(?_{n})), ?_{n}) AS ?{n})"
+        for n in names
+        if n in blank_columns
+    )
+    projection = " ".join(f"?{n}" for n in names) or "*"
+    values = f"VALUES ({' '.join(inner)}) {{\n" + "\n".join(lines) + "\n}" if names else ""
+    output = ox.Store().query(f"SELECT {projection} WHERE {{ {values}{binds} }}")
+    assert isinstance(output, ox.QuerySolutions)
+    return bytes(output.serialize(format=fmt.results_format) or b"")
 
 
 def bind_iris(query: str, iris: dict[str, ox.NamedNode]) -> str:
