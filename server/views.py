@@ -10,7 +10,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from server.namespaces import CORE_LANGUAGES, PREFIXES
+from server.namespaces import PREFIXES
 
 SKOS = PREFIXES["skos"]
 SKOSXL = PREFIXES["skosxl"]
@@ -28,7 +28,6 @@ EXTERNAL = {
     "http://rdf.ncbi.nlm.nih.gov/pubchem/compound/CID": "PubChem CID",
     "https://commonchemistry.cas.org/detail?cas_rn=": "CAS RN",
 }
-UI_LANGUAGES = CORE_LANGUAGES
 
 
 def short(iri: str) -> str:
@@ -166,7 +165,6 @@ def resource_view(triples: list[ox.Triple], iri: str, lang: str, base: str) -> d
             "review": links(KP + "reviewStatus"),
         },
         "lang": lang,
-        "ui_languages": UI_LANGUAGES,
         "ontology": ontology_terms(by_subject, name) if OWL_ONTOLOGY in types else None,
     }
 

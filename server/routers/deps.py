@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
 
 from server.access import Caller, authenticate
 from server.config import Settings
+from server.i18n import choose_language, translator
+from server.namespaces import CORE_LANGUAGES
 from server.store import EmbeddedStore
 from server.workers import QueryPool
 
@@ -32,6 +36,23 @@ def reader(request: Request, level: str) -> EmbeddedStore:
     if found is None:
         found = readers[level] = EmbeddedStore(request.app.state.snapshots.levels[level], read_only=True)
     return found
+
+
+def ui_language(request: Request) -> str:
+    return choose_language(request.query_params.get("lang"), request.headers.get("accept-language"))
+
+
+def page_context(request: Request) -> dict[str, Any]:
+    """What every page template needs: the interface language and its strings."""
+    lang = ui_language(request)
+    return {
+        "request": request,
+        "lang": lang,
+        "t": translator(lang),
+        "lang_suffix": "" if lang == "en" else f"?lang={lang}",
+        "ui_languages": CORE_LANGUAGES,
+        "keep_params": [(k, v) for k, v in request.query_params.multi_items() if k != "lang"],
+    }
 
 
 def caller(request: Request) -> Caller:

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from server import linkeddata
 from server.errors import KpError, NotFound
 from server.routers import deps
-from server.views import UI_LANGUAGES, resource_view
+from server.views import resource_view
 
 router = APIRouter()
 CACHE_SIZE = 4096
@@ -30,15 +30,12 @@ def _render(request: Request, iri: str, ext: str, lang: str) -> bytes:
     template = request.app.state.templates.get_template("resource.html")
     path = request.url.path
     view["downloads"] = [(e, path.rsplit(".", 1)[0] + "." + e) for e in linkeddata.EXTENSIONS if e != "html"]
-    view["path"] = path
-    return str(template.render(view=view, request=request)).encode("utf-8")
+    return str(template.render(view=view, **deps.page_context(request))).encode("utf-8")
 
 
 def _document(request: Request, iri: str, ext: str) -> Response:
     """A document with validators; cached per store version, level and language."""
-    lang = request.query_params.get("lang", "en")
-    if lang not in UI_LANGUAGES:
-        lang = "en"
+    lang = deps.ui_language(request)
     caller = deps.caller(request)
     state = request.app.state
     key = (iri, ext, caller.level, lang, state.version)
@@ -59,7 +56,9 @@ def _document(request: Request, iri: str, ext: str) -> Response:
         cache[key] = (body, linkeddata.etag_for(body))
     body, etag = cache[key]
     headers["ETag"] = etag
-    if caller.role != "anonymous" or ext == "html":
+    if ext == "html":
+        headers["Vary"] = "Authorization, Accept-Language"
+    elif caller.role != "anonymous":
         headers["Vary"] = "Authorization"
     if _not_modified(request, etag, state.last_modified):
         return Response(status_code=304, headers=headers)
@@ -68,7 +67,7 @@ def _document(request: Request, iri: str, ext: str) -> Response:
 
 def _not_found_page(request: Request, message: str) -> bytes:
     template = request.app.state.templates.get_template("not_found.html")
-    return str(template.render(message=message, request=request)).encode("utf-8")
+    return str(template.render(message=message, **deps.page_context(request))).encode("utf-8")
 
 
 def _not_modified(request: Request, etag: str, last_modified: Any) -> bool:

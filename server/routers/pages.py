@@ -16,7 +16,8 @@ router = APIRouter()
 async def home(request: Request) -> HTMLResponse:
     caller = deps.caller(request)
     numbers = await run_in_threadpool(statistics, deps.settings(request), deps.store(request), caller.level)
+    context = {**deps.page_context(request), "stats": numbers, "caller": caller}
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
-        request, "home.html", {"stats": numbers, "caller": caller}
+        request, "home.html", context, headers={"Vary": "Accept-Language"}
     )
     return response

@@ -169,6 +169,7 @@ def _editor(request: Request, query: str | None, outcome: QueryOutcome | None) -
     from server.store import SPARQL_PREFIXES
 
     context = {
+        **deps.page_context(request),
         "query": query or EXAMPLES[0][1],
         "prefixes": SPARQL_PREFIXES,
         "examples": EXAMPLES,
