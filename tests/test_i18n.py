@@ -50,6 +50,8 @@ def test_pages_speak_the_chosen_language(live_server: LiveServer, path: str) -> 
     page = httpx.get(live_server.url + path, params={"lang": "de"}, headers={"Accept": "text/html"})
     assert '<html lang="de">' in page.text
     assert german["nav_home"] in page.text and german["footer"] in page.text
-    browser = httpx.get(live_server.url + path, headers={"Accept": "text/html", "Accept-Language": "el,en;q=0.5"})
+    browser = httpx.get(
+        live_server.url + path, headers={"Accept": "text/html", "Accept-Language": "el,en;q=0.5"}
+    )
     assert '<html lang="el">' in browser.text
     assert strings("el")["nav_home"] in browser.text
