@@ -140,6 +140,9 @@ def measure(
     }
 
 
+Document = Callable[[str], tuple[str, dict[str, str], dict[str, str]]]
+
+
 def workloads(
     endpoint: str, document: Callable[[str], tuple[str, dict[str, str], dict[str, str]]], iris: list[str]
 ) -> dict[str, Callable[[random.Random], tuple[str, dict[str, str], dict[str, str]]]]:
@@ -195,25 +198,32 @@ def main() -> None:
             [str(BIN / "kp"), "load", "--store", str(store), "--quiet", "--no-validate", str(generated)],
             check=True,
         )
-        port = free_port()
-        processes.append(
-            subprocess.Popen(
-                [str(BIN / "kp"), "serve", "--store", str(store), "--port", str(port)],
-                env=admin,
-                stdout=quiet,
-                stderr=quiet,
+
+        def run(name: str, command: list[str], endpoint: str, document: Document | None = None) -> None:
+            """Start one server, measure every workload against it, stop it."""
+            process = subprocess.Popen(command, env=admin, stdout=quiet, stderr=quiet)
+            processes.append(process)
+            wait_until_up(endpoint, process)
+            print(f"{name} is up", flush=True)
+            describe = document or (
+                lambda iri: (endpoint, {"query": f"DESCRIBE <{iri}>"}, {"Accept": "text/turtle"})
             )
-        )
+            seconds = args.seconds if name != "rdflib-endpoint" else min(args.seconds, 5)
+            results[name] = {
+                task: measure(make, args.clients, seconds)
+                for task, make in workloads(endpoint, describe, iris).items()
+            }
+            processes.remove(process)
+            process.terminate()
+
+        port = free_port()
         ours = f"http://127.0.0.1:{port}"
-        wait_until_up(ours + "/sparql", processes[-1])
-        print("kp serve is up", flush=True)
-        tasks = workloads(
-            ours + "/sparql", lambda iri: (ours + "/" + iri.removeprefix(BASE) + ".ttl", {}, {}), iris
+        run(
+            "kp serve",
+            [str(BIN / "kp"), "serve", "--store", str(store), "--port", str(port)],
+            ours + "/sparql",
+            lambda iri: (ours + "/" + iri.removeprefix(BASE) + ".ttl", {}, {}),
         )
-        results["kp serve"] = {
-            name: measure(make, args.clients, args.seconds) for name, make in tasks.items()
-        }
-        processes.pop().terminate()
 
         # oxigraph serve over the same files (default graph = all of them).
         location = work / "oxigraph"
@@ -225,56 +235,23 @@ def main() -> None:
             stderr=quiet,
         )
         port = free_port()
-        processes.append(
-            subprocess.Popen(
-                [oxigraph, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-                stdout=quiet,
-                stderr=quiet,
-            )
+        bind = f"127.0.0.1:{port}"
+        run(
+            "oxigraph serve",
+            [oxigraph, "serve-read-only", "--location", str(location), "--bind", bind],
+            f"http://{bind}/query",
         )
-        peer = f"http://127.0.0.1:{port}/query"
-        wait_until_up(peer, processes[-1])
-        print("oxigraph serve is up", flush=True)
-        describe = lambda iri: (peer, {"query": f"DESCRIBE <{iri}>"}, {"Accept": "text/turtle"})  # noqa: E731
-        results["oxigraph serve"] = {
-            name: measure(make, args.clients, args.seconds)
-            for name, make in workloads(peer, describe, iris).items()
-        }
-        processes.pop().terminate()
 
         if not args.skip_rdflib:
             port = free_port()
-            processes.append(
-                subprocess.Popen(
-                    [
-                        str(BIN / "rdflib-endpoint"),
-                        "serve",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        *seed_files,
-                        str(generated),
-                    ],
-                    stdout=quiet,
-                    stderr=quiet,
-                )
-            )
-            peer = f"http://127.0.0.1:{port}/"
-            wait_until_up(peer, processes[-1])
-            print("rdflib-endpoint is up", flush=True)
-            describe = lambda iri: (peer, {"query": f"DESCRIBE <{iri}>"}, {"Accept": "text/turtle"})  # noqa: E731
-            results["rdflib-endpoint"] = {
-                name: measure(make, args.clients, min(args.seconds, 5))
-                for name, make in workloads(peer, describe, iris).items()
-            }
-            processes.pop().terminate()
+            command = [str(BIN / "rdflib-endpoint"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+            run("rdflib-endpoint", [*command, *seed_files, str(generated)], f"http://127.0.0.1:{port}/")
 
         print(
             f"\n{args.concepts:,} generated concepts x 26 languages + seed; {args.clients} clients, {args.seconds:g} s per measure"
         )
         print(f"{'measure':<24} {'server':<16} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  ratio")
-        for name in tasks:
+        for name in results["kp serve"]:
             mine = results["kp serve"][name]["rps"]
             for server, table in results.items():
                 row = table[name]
