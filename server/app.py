@@ -24,6 +24,7 @@ from server.errors import (
     NotFound,
     Overloaded,
     ParseError,
+    QueryAborted,
     QuerySyntaxError,
     QueryTimeout,
     TooLarge,
@@ -48,6 +49,7 @@ STATUS: dict[type[KpError], int] = {
     InvalidData: 422,
     NotFound: 404,
     QueryTimeout: 503,
+    QueryAborted: 503,
     Overloaded: 503,
 }
 
@@ -84,7 +86,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         first = snapshots.take()
         use(first)
-        app.state.pool = QueryPool(first, settings.query_workers, settings.query_timeout)
+        app.state.pool = QueryPool(
+            first, settings.query_workers, settings.query_timeout, memory_mb=settings.query_memory_mb
+        )
         app.state.store_changed = store_changed
         try:
             yield

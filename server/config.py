@@ -30,6 +30,8 @@ class Settings:
     row_cap: int = 10_000
     #: Query worker processes (each runs one query at a time).
     query_workers: int = 2
+    #: Address space one query worker may use, in MiB (0: no limit).
+    query_memory_mb: int = 4096
     #: Largest request body accepted, in bytes.
     max_body: int = 1_000_000
     #: SHA-256 digests of administrator tokens (from KP_ADMIN_TOKENS).
@@ -53,6 +55,7 @@ class Settings:
             "KP_ROW_CAP": int,
             "KP_QUERY_WORKERS": int,
             "KP_MAX_BODY": int,
+            "KP_QUERY_MEMORY_MB": int,
         }
         for name, kind in numbers.items():
             if env.get(name):

@@ -94,6 +94,12 @@ class QueryTimeout(KpError):
     code = "query_timeout"
 
 
+class QueryAborted(KpError):
+    """A query whose worker died (out of memory, crash): the service, not the client, failed."""
+
+    code = "query_aborted"
+
+
 class QuerySyntaxError(KpError):
     """A SPARQL query or update that does not parse."""
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from server.errors import KpError, NotAcceptable, Overloaded, QuerySyntaxError, QueryTimeout
+from server.errors import KpError, NotAcceptable, Overloaded, QueryAborted, QuerySyntaxError, QueryTimeout
 from server.store import SnapshotSet
 
 
@@ -51,9 +51,16 @@ class QueryOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _worker_main(conn: Connection) -> None:
+def _worker_main(conn: Connection, memory_mb: int) -> None:
     """Loop of one worker process: receive (snapshot, job), answer it."""
+    import resource
+
     from server import query_exec  # imported in the child only
+
+    if memory_mb > 0:
+        # A query that tries to take more dies alone, not the machine.
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
     stores: dict[str, Any] = {}  # open snapshots by path, one per level at most
     while True:
@@ -79,10 +86,10 @@ def _worker_main(conn: Connection) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: Any, memory_mb: int) -> None:
         parent, child = ctx.Pipe()
         self.conn: Connection = parent
-        self.process = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+        self.process = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
         self.process.start()
         child.close()
 
@@ -97,9 +104,15 @@ class QueryPool:
     """A fixed number of query worker processes over the current snapshots."""
 
     def __init__(
-        self, snapshots: SnapshotSet, size: int = 2, timeout: float = 30.0, wait: float = 10.0
+        self,
+        snapshots: SnapshotSet,
+        size: int = 2,
+        timeout: float = 30.0,
+        wait: float = 10.0,
+        memory_mb: int = 0,
     ) -> None:
         self._ctx = mp.get_context("spawn")
+        self.memory_mb = memory_mb
         self.snapshots = snapshots
         self.timeout = timeout
         self.wait = wait
@@ -107,7 +120,7 @@ class QueryPool:
         self._lock = threading.Lock()
         self._closed = False
         for _ in range(max(1, size)):
-            self._idle.put(_Worker(self._ctx))
+            self._idle.put(_Worker(self._ctx, self.memory_mb))
 
     def use_snapshots(self, snapshots: SnapshotSet) -> None:
         """Answer the next queries from these snapshots."""
@@ -126,7 +139,7 @@ class QueryPool:
             worker.conn.send((str(self.snapshots.levels[job.level]), job))
             if not worker.conn.poll(limit):
                 worker.kill()
-                worker = _Worker(self._ctx)
+                worker = _Worker(self._ctx, self.memory_mb)
                 raise QueryTimeout(
                     f"the query ran past the time limit of {limit:g} s and was cancelled; "
                     "narrow it (LIMIT, more specific patterns) or ask an administrator for a longer limit"
@@ -134,8 +147,11 @@ class QueryPool:
             answer = worker.conn.recv()
         except (EOFError, BrokenPipeError, OSError):
             worker.kill()
-            worker = _Worker(self._ctx)
-            raise KpError("the query worker stopped unexpectedly; the query was not answered") from None
+            worker = _Worker(self._ctx, self.memory_mb)
+            raise QueryAborted(
+                "the query stopped before it finished (it may have needed more memory than a query may use); "
+                "narrow it and try again"
+            ) from None
         finally:
             if not self._closed:
                 self._idle.put(worker)

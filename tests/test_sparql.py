@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx
 import pytest
 from rdflib import Graph
 from SPARQLWrapper import JSON, N3, RDFXML, TURTLE, XML, SPARQLWrapper
 
-from tests.server_fixture import ADMIN_TOKEN, LiveServer
+from tests.server_fixture import ADMIN_TOKEN, LiveServer, run_server
 
 KP = "PREFIX kp: <https://w3id.org/drugkp/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
 GREEN_GRAPH = "https://w3id.org/drugkp/graph/vocab/green/terms"
@@ -256,3 +257,24 @@ def test_runaway_query_is_cut_off_while_lookups_keep_answering(live_server: Live
     assert lookups and all(status == 200 for status, _ in lookups)
     # The cancelled worker was replaced: the endpoint still answers.
     assert count(live_server, "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?o }") > 0
+
+
+@pytest.fixture(scope="module")
+def small_memory_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server whose query workers may use 700 MiB of address space."""
+    yield from run_server(
+        tmp_path_factory.mktemp("small") / "store", KP_QUERY_MEMORY_MB="700", KP_QUERY_TIMEOUT="20"
+    )
+
+
+def test_memory_hungry_query_dies_alone(small_memory_server: LiveServer) -> None:
+    greedy = "SELECT ?a ?d ?c ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 1"
+    response = httpx.get(
+        small_memory_server.url + "/sparql", params={"query": greedy}, headers={"Accept": SRJ}, timeout=60
+    )
+    assert response.status_code == 503
+    assert response.json()["error"] == "query_aborted"
+    after = httpx.get(
+        small_memory_server.url + "/sparql", params={"query": "ASK {}"}, headers={"Accept": SRJ}
+    )
+    assert after.status_code == 200 and after.json()["boolean"] is True
