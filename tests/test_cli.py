@@ -193,3 +193,20 @@ def test_kp_console_script_runs_for_real(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "run `kp load` first" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("suffix", "fmt"),
+    [(".nt", ox.RdfFormat.N_TRIPLES), (".rdf", ox.RdfFormat.RDF_XML), (".jsonld", ox.RdfFormat.JSON_LD)],
+)
+@pytest.mark.parametrize(
+    ("fixture", "code"), [("valid/01_full_term.ttl", 0), ("invalid/14_unknown_ambiguity.ttl", 1)]
+)
+def test_validate_reads_every_rdf_format(
+    tmp_path: Path, suffix: str, fmt: ox.RdfFormat, fixture: str, code: int
+) -> None:
+    source = INVALID.parent / fixture
+    target = tmp_path / (source.stem + suffix)
+    target.write_bytes(ox.serialize(ox.parse(path=str(source)), format=fmt) or b"")
+    exit_code, out, _ = kp("validate", str(target))
+    assert exit_code == code, out
