@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -74,13 +75,20 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.snapshots = snapshot_set
         app.state.readers = {}  # read-only stores over this set, opened on first use
 
+    def warm() -> None:
+        from server.routers.linkeddata import prewarm
+
+        threading.Thread(target=prewarm, args=(app.state, settings), daemon=True, name="prewarm").start()
+
     def store_changed() -> None:
         """After a write: new snapshots for readers, fresh documents."""
         snapshot_set = snapshots.take()
         app.state.pool.use_snapshots(snapshot_set)
         use(snapshot_set)
         app.state.version += 1
+        app.state.documents = {}
         app.state.last_modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
+        warm()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -90,6 +98,7 @@ def create_app(settings: Settings) -> FastAPI:
             first, settings.query_workers, settings.query_timeout, memory_mb=settings.query_memory_mb
         )
         app.state.store_changed = store_changed
+        warm()
         try:
             yield
         finally:

@@ -71,8 +71,10 @@ class Store(Protocol):
     ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode | None]]: ...
 
     def construct(
-        self, query: str, graphs: Sequence[str], iris: dict[str, ox.NamedNode] | None = None
+        self, query: str, graphs: Sequence[str] | None, iris: dict[str, ox.NamedNode] | None = None
     ) -> list[ox.Triple]: ...
+
+    def resources(self) -> list[str]: ...
 
     def describe(self, resource: ox.NamedNode, graphs: Sequence[str] | None) -> list[ox.Triple]: ...
 
@@ -258,6 +260,12 @@ class EmbeddedStore:
             return core
         values = " ".join(str(ox.NamedNode(iri)) for iri in linked)  # IRIs read from the store, re-validated
         return core + self.construct(LINKED_NAMES.replace("?linkedIris", values), graphs)
+
+    def resources(self) -> list[str]:
+        """The terms and substances of a level snapshot (all of it visible)."""
+        results = self._store.query(SPARQL_PREFIXES + RESOURCE_IRIS, use_default_graph_as_union=True)
+        assert isinstance(results, ox.QuerySolutions)
+        return [row["resource"].value for row in results]
 
     def count_quads(self) -> int:
         return len(self._store)
@@ -495,6 +503,12 @@ WHERE {
     VALUES ?linked { ?linkedIris }
     { ?linked skos:prefLabel ?name } UNION { ?linked rdfs:label ?rdfsLabel }
 }
+"""
+
+RESOURCE_IRIS = """
+SELECT DISTINCT ?resource WHERE {
+    { ?resource a kp:DrugTerm } UNION { ?resource a kp:Substance }
+} ORDER BY ?resource
 """
 
 ONTOLOGY_DOCUMENT = """

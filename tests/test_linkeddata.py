@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from rdflib import Graph, Literal, URIRef
@@ -205,3 +207,14 @@ def test_ontology_page_documents_classes_and_properties(live_server: LiveServer)
 def test_language_choice_follows_links(live_server: LiveServer) -> None:
     page = httpx.get(f"{live_server.url}/substance/S0017.html", params={"lang": "de"}).text
     assert 'href="/substance/' in page and "?lang=de" in page
+
+
+def test_public_turtle_documents_are_rendered_ahead_of_requests(live_server: LiveServer) -> None:
+    """After start (and after each write) a background pass renders every public
+    Turtle document, so dereferencing answers from memory."""
+    time.sleep(5)  # the seed's pass takes about a second
+    untouched = [f"{live_server.url}/substance/S{n:04d}.ttl" for n in range(60, 70)]
+    assert [httpx.get(url).headers.get("X-Cache") for url in untouched] == ["HIT"] * len(untouched)
+    # Only anonymous Turtle is rendered ahead; the rest is rendered on first request.
+    html = f"{live_server.url}/substance/S0061.html"
+    assert [httpx.get(html).headers.get("X-Cache") for _ in range(2)] == ["MISS", "HIT"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
@@ -12,10 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from server import linkeddata
 from server.errors import KpError, NotFound
 from server.routers import deps
+from server.store import EmbeddedStore
 from server.views import resource_view
 
 router = APIRouter()
-CACHE_SIZE = 4096
+CACHE_SIZE = 100_000
+#: Formats rendered ahead of requests after every write (anonymous readers).
+PREWARM = ("ttl",)
 
 
 def _render(request: Request, iri: str, ext: str, lang: str) -> bytes:
@@ -35,13 +39,14 @@ def _render(request: Request, iri: str, ext: str, lang: str) -> bytes:
 
 def _document(request: Request, iri: str, ext: str) -> Response:
     """A document with validators; cached per store version, level and language."""
-    lang = deps.ui_language(request)
+    lang = deps.ui_language(request) if ext == "html" else "en"  # RDF documents do not depend on it
     caller = deps.caller(request)
     state = request.app.state
     key = (iri, ext, caller.level, lang, state.version)
     cache: dict[Any, tuple[bytes, str]] = state.documents
     media = linkeddata.EXTENSIONS[ext]
     headers: dict[str, str] = {"Last-Modified": format_datetime(state.last_modified, usegmt=True)}
+    headers["X-Cache"] = "HIT" if key in cache else "MISS"
     if key not in cache:
         try:
             body = _render(request, iri, ext, lang)
@@ -63,6 +68,31 @@ def _document(request: Request, iri: str, ext: str) -> Response:
     if _not_modified(request, etag, state.last_modified):
         return Response(status_code=304, headers=headers)
     return Response(body if request.method != "HEAD" else b"", media_type=media, headers=headers)
+
+
+def prewarm(state: Any, settings: Any) -> int:
+    """Render the public Turtle documents of every term and substance into the
+    cache, so that dereferencing answers from memory (run in a background
+    thread after each write; a newer write makes it stop)."""
+    version = state.version
+    reader = EmbeddedStore(state.snapshots.levels["tlp-clear"], read_only=True)
+    cache: dict[Any, tuple[bytes, str]] = state.documents
+    done = 0
+    for iri in reader.resources():
+        if state.version != version or len(cache) >= CACHE_SIZE:
+            break
+        for ext in PREWARM:
+            key = (iri, ext, "tlp-clear", "en", version)
+            if key in cache:
+                continue
+            try:
+                triples = reader.describe(ox.NamedNode(iri), None)
+            except ValueError:
+                continue
+            body = linkeddata.serialize(triples, ext)
+            cache[key] = (body, linkeddata.etag_for(body))
+            done += 1
+    return done
 
 
 def _not_found_page(request: Request, message: str) -> bytes:
