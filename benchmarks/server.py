@@ -14,7 +14,7 @@ for ``kp serve``, ``oxigraph serve`` (PyPI ``oxigraph``) and
 ``rdflib-endpoint`` (PyPI ``rdflib-endpoint``), and prints ratios. Client and
 servers share this machine's cores, as in the issue's reference figures.
 
-    .venv/bin/python benchmarks/server.py [--concepts 20000] [--seconds 5] [--skip-rdflib]
+    .venv/bin/python benchmarks/server.py [--concepts 20000] [--seconds 5] [--skip-rdflib] [--settle 0]
 """
 
 from __future__ import annotations
@@ -179,6 +179,12 @@ def main() -> None:
     parser.add_argument(
         "--skip-rdflib", action="store_true", help="rdflib-endpoint takes minutes to load large data"
     )
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=0.0,
+        help="seconds to wait after each server is up (steady state, warm caches)",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="kp-server-bench-"))
     processes: list[subprocess.Popen[bytes]] = []
@@ -205,6 +211,7 @@ def main() -> None:
             processes.append(process)
             wait_until_up(endpoint, process)
             print(f"{name} is up", flush=True)
+            time.sleep(args.settle)
             describe = document or (
                 lambda iri: (endpoint, {"query": f"DESCRIBE <{iri}>"}, {"Accept": "text/turtle"})
             )
@@ -248,7 +255,8 @@ def main() -> None:
             run("rdflib-endpoint", [*command, *seed_files, str(generated)], f"http://127.0.0.1:{port}/")
 
         print(
-            f"\n{args.concepts:,} generated concepts x 26 languages + seed; {args.clients} clients, {args.seconds:g} s per measure"
+            f"\n{args.concepts:,} generated concepts x 26 languages + seed; {args.clients} clients, "
+            f"{args.seconds:g} s per measure, {args.settle:g} s settling"
         )
         print(f"{'measure':<24} {'server':<16} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  ratio")
         for name in results["kp serve"]:
