@@ -78,7 +78,7 @@ def create_app(settings: Settings) -> FastAPI:
     def warm() -> None:
         from server.routers.linkeddata import prewarm
 
-        threading.Thread(target=prewarm, args=(app.state, settings), daemon=True, name="prewarm").start()
+        threading.Thread(target=prewarm, args=(app.state,), daemon=True, name="prewarm").start()
 
     def store_changed() -> None:
         """After a write: new snapshots for readers, fresh documents."""

@@ -70,7 +70,7 @@ def _document(request: Request, iri: str, ext: str) -> Response:
     return Response(body if request.method != "HEAD" else b"", media_type=media, headers=headers)
 
 
-def prewarm(state: Any, settings: Any) -> int:
+def prewarm(state: Any) -> int:
     """Render the public Turtle documents of every term and substance into the
     cache, so that dereferencing answers from memory (run in a background
     thread after each write; a newer write makes it stop)."""
