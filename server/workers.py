@@ -81,6 +81,12 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
             conn.send(("ok", query_exec.run(store, job)))
         except query_exec.JobError as exc:
             conn.send((exc.kind, exc.message, exc.extra))
+        except MemoryError:
+            # Out of memory in Python rather than in oxigraph: same outcome as a
+            # crash. Say so and stop; the pool starts a fresh worker.
+            stores.clear()
+            conn.send(("aborted", "", {}))
+            return
         except Exception as exc:  # a bug must not kill the worker silently
             conn.send(("error", f"{type(exc).__name__}: {exc}", {}))
 
@@ -145,6 +151,8 @@ class QueryPool:
                     "narrow it (LIMIT, more specific patterns) or ask an administrator for a longer limit"
                 )
             answer = worker.conn.recv()
+            if answer[0] == "aborted":
+                raise EOFError
         except (EOFError, BrokenPipeError, OSError):
             worker.kill()
             worker = _Worker(self._ctx, self.memory_mb)

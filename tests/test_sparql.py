@@ -205,6 +205,7 @@ def test_row_cap_is_never_silent(live_server: LiveServer) -> None:
         headers={"Accept": SRJ},
     )
     assert "X-KP-Truncated" not in small.headers
+    assert float(small.headers["X-KP-Query-Seconds"]) >= 0
 
 
 def test_service_description(live_server: LiveServer) -> None:

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from server import linkeddata
-from server.errors import KpError, NotFound
+from server.errors import NotFound
 from server.routers import deps
 from server.store import EmbeddedStore
 from server.views import resource_view
@@ -114,10 +114,7 @@ def _not_modified(request: Request, etag: str, last_modified: Any) -> bool:
 
 
 def _see_other(request: Request, path: str, accept: str | None) -> Response:
-    try:
-        ext = linkeddata.choose_extension(accept)
-    except KpError:
-        raise
+    ext = linkeddata.choose_extension(accept)
     query = f"?{request.url.query}" if request.url.query else ""
     return RedirectResponse(f"{path}.{ext}{query}", status_code=303, headers={"Vary": "Accept"})
 

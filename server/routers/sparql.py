@@ -92,6 +92,8 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
 
 def _respond(outcome: QueryOutcome) -> Response:
     headers = {"X-KP-Rows": str(outcome.rows), "Vary": "Accept"}
+    if "seconds" in outcome.extra:
+        headers["X-KP-Query-Seconds"] = str(outcome.extra["seconds"])
     if outcome.truncated:
         headers["X-KP-Truncated"] = "true"
         headers["Warning"] = '199 - "results truncated at the row cap"'
