@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from server import __version__
 from server.config import Settings
+from server.derived import Derived
 from server.errors import (
     BadRequest,
     Forbidden,
@@ -63,6 +64,13 @@ def ensure_loaded(settings: Settings, store: EmbeddedStore) -> None:
         load(settings, store)
 
 
+def register_derived(derived: Derived) -> None:
+    """The structures built from each level's snapshot, kept in step with the store."""
+    from server import lexicon
+
+    derived.register("lexicon", lambda _derived, reader, level: lexicon.build(reader, level))
+
+
 def create_app(settings: Settings) -> FastAPI:
     store = EmbeddedStore(settings.store_path)
     ensure_loaded(settings, store)
@@ -72,20 +80,32 @@ def create_app(settings: Settings) -> FastAPI:
     )
 
     def use(snapshot_set: SnapshotSet) -> None:
+        readers: dict[str, EmbeddedStore] = {}  # read-only stores over this set, opened on first use
+        lock = threading.Lock()
+
+        def open_reader(level: str) -> EmbeddedStore:
+            with lock:
+                found = readers.get(level)
+                if found is None:
+                    found = readers[level] = EmbeddedStore(snapshot_set.levels[level], read_only=True)
+                return found
+
         app.state.snapshots = snapshot_set
-        app.state.readers = {}  # read-only stores over this set, opened on first use
+        app.state.open_reader = open_reader
+        app.state.derived.reset(app.state.version, open_reader)
 
     def warm() -> None:
         from server.routers.linkeddata import prewarm
 
         threading.Thread(target=prewarm, args=(app.state,), daemon=True, name="prewarm").start()
+        threading.Thread(target=app.state.derived.prebuild, daemon=True, name="prebuild").start()
 
     def store_changed() -> None:
         """After a write: new snapshots for readers, fresh documents."""
         snapshot_set = snapshots.take()
         app.state.pool.use_snapshots(snapshot_set)
-        use(snapshot_set)
         app.state.version += 1
+        use(snapshot_set)
         app.state.documents = {}
         app.state.last_modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
         warm()
@@ -116,6 +136,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.version = 0  # bumped on every write; keys the document cache
+    app.state.derived = Derived(lambda level: app.state.open_reader(level))
+    register_derived(app.state.derived)
     app.state.documents = {}
     app.state.last_modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # Every value is escaped: labels come from contributors.

@@ -15,7 +15,8 @@ from server.config import Settings
 from server.errors import NotAcceptable, NotFound
 from server.loader import meta_graph
 from server.namespaces import PREFIXES
-from server.store import ONTOLOGY_DOCUMENT, VISIBLE_LEVELS, EmbeddedStore
+from server.queries import ONTOLOGY_DOCUMENT
+from server.store import VISIBLE_LEVELS, EmbeddedStore
 
 #: Document extensions and their media types (html first: the default).
 EXTENSIONS: dict[str, str] = {

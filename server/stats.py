@@ -6,7 +6,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from server import store as queries
+from server import queries
 from server.config import Settings
 from server.loader import meta_graph
 from server.store import EmbeddedStore

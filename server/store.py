@@ -20,6 +20,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from server import queries
 from server.errors import StoreError
 from server.formats import Format, ResultsFormat
 from server.namespaces import HANDLING_LEVELS, KP, PREFIXES, VOID, handling_iri
@@ -37,7 +38,7 @@ VISIBLE_LEVELS: dict[str, tuple[str, ...]] = {
 #: Graph kinds whose union is what readers query by default (not shapes, not metadata).
 PUBLISHED_KINDS = ("ontology", "vocab", "file", "contribution")
 
-SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in sorted(PREFIXES.items()))
+SPARQL_PREFIXES = queries.SPARQL_PREFIXES
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Store(Protocol):
     def select(
         self,
         query: str,
-        graphs: Sequence[str],
+        graphs: Sequence[str] | None,
         substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode | None]]: ...
 
@@ -181,19 +182,7 @@ class EmbeddedStore:
         if cached is not None:
             return cached
         rows = self._store.query(
-            SPARQL_PREFIXES
-            + """
-            SELECT ?meta ?graph ?source ?handling ?triples ?modified ?kind WHERE {
-                GRAPH ?meta {
-                    ?graph a <http://rdfs.org/ns/void#Dataset> ;
-                        dct:source ?source ;
-                        dct:type ?kind ;
-                        kp:handling ?handling ;
-                        <http://rdfs.org/ns/void#triples> ?triples ;
-                        dct:modified ?modified .
-                }
-            } ORDER BY ?graph
-            """,
+            SPARQL_PREFIXES + queries.GRAPH_INFOS,
             substitutions={ox.Variable("meta"): ox.NamedNode(meta_graph)},
         )
         infos = []
@@ -214,17 +203,23 @@ class EmbeddedStore:
     def select(
         self,
         query: str,
-        graphs: Sequence[str],
+        graphs: Sequence[str] | None,
         substitutions: dict[str, ox.NamedNode | ox.Literal] | None = None,
     ) -> list[dict[str, ox.NamedNode | ox.Literal | ox.BlankNode | None]]:
-        """Run a SELECT over the union of ``graphs`` (the caller's visible graphs)."""
+        """Run a SELECT over the union of ``graphs`` (the caller's visible graphs;
+        None: of all graphs, for level snapshots)."""
         subs: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): v for k, v in (substitutions or {}).items()
         }
-        default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in graphs]
-        if not default:
-            return []
-        results = self._store.query(SPARQL_PREFIXES + query, default_graph=default, substitutions=subs)
+        if graphs is None:
+            results = self._store.query(
+                SPARQL_PREFIXES + query, use_default_graph_as_union=True, substitutions=subs
+            )
+        else:
+            default: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = [ox.NamedNode(g) for g in graphs]
+            if not default:
+                return []
+            results = self._store.query(SPARQL_PREFIXES + query, default_graph=default, substitutions=subs)
         assert isinstance(results, ox.QuerySolutions)
         names = [v.value for v in results.variables]
         return [{name: row[name] for name in names} for row in results]
@@ -246,8 +241,8 @@ class EmbeddedStore:
         return list(results)
 
     def describe(self, resource: ox.NamedNode, graphs: Sequence[str] | None) -> list[ox.Triple]:
-        """A resource's document (see DESCRIBE_CORE and LINKED_NAMES)."""
-        core = self.construct(DESCRIBE_CORE, graphs, {"resource": resource})
+        """A resource's document (see queries.DESCRIBE_CORE and queries.LINKED_NAMES)."""
+        core = self.construct(queries.DESCRIBE_CORE, graphs, {"resource": resource})
         rdf_type = PREFIXES["rdf"] + "type"
         linked = sorted(
             {
@@ -259,11 +254,11 @@ class EmbeddedStore:
         if not linked:
             return core
         values = " ".join(str(ox.NamedNode(iri)) for iri in linked)  # IRIs read from the store, re-validated
-        return core + self.construct(LINKED_NAMES.replace("?linkedIris", values), graphs)
+        return core + self.construct(queries.LINKED_NAMES.replace("?linkedIris", values), graphs)
 
     def resources(self) -> list[str]:
         """The terms and substances of a level snapshot (all of it visible)."""
-        results = self._store.query(SPARQL_PREFIXES + RESOURCE_IRIS, use_default_graph_as_union=True)
+        results = self._store.query(SPARQL_PREFIXES + queries.RESOURCE_IRIS, use_default_graph_as_union=True)
         assert isinstance(results, ox.QuerySolutions)
         return [row["resource"].value for row in results]
 
@@ -409,108 +404,3 @@ def _replacement(text: str) -> Callable[[re.Match[str]], str]:
 
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-# ---------------------------------------------------------------- statistics
-# Named queries: each one runs over the union of the graphs a caller may see.
-
-STATS_TOTALS = """
-SELECT
-    (COUNT(DISTINCT ?term) AS ?terms)
-    (COUNT(DISTINCT ?label) AS ?labels)
-    (COUNT(DISTINCT ?lang) AS ?languages)
-WHERE {
-    ?term a kp:DrugTerm .
-    OPTIONAL {
-        ?term skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
-        ?label skosxl:literalForm ?form .
-        BIND (LANG(?form) AS ?lang)
-    }
-}
-"""
-
-STATS_SUBSTANCES = """
-SELECT (COUNT(DISTINCT ?s) AS ?substances) (COUNT(DISTINCT ?g) AS ?groups) WHERE {
-    ?s a kp:Substance .
-    OPTIONAL { ?s a kp:SubstanceGroup . BIND (?s AS ?g) }
-}
-"""
-
-STATS_BY_LANGUAGE = """
-SELECT ?lang (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?term) AS ?terms) WHERE {
-    ?term a kp:DrugTerm ;
-        skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
-    ?label skosxl:literalForm ?form .
-    BIND (LANG(?form) AS ?lang)
-} GROUP BY ?lang ORDER BY DESC(?labels) ?lang
-"""
-
-STATS_BY_TERM_TYPE = """
-SELECT ?type (SAMPLE(?name) AS ?typeLabel) (COUNT(DISTINCT ?label) AS ?labels) WHERE {
-    ?label a skosxl:Label ;
-        kp:termType ?type .
-    OPTIONAL { ?type skos:prefLabel ?name FILTER (LANG(?name) = "en") }
-} GROUP BY ?type ORDER BY DESC(?labels) ?type
-"""
-
-STATS_BY_HANDLING = """
-SELECT ?level (SAMPLE(?name) AS ?levelLabel) (COUNT(DISTINCT ?label) AS ?labels) WHERE {
-    ?label a skosxl:Label ;
-        kp:handling ?level .
-    OPTIONAL { ?level skos:prefLabel ?name FILTER (LANG(?name) = "en") }
-} GROUP BY ?level ORDER BY ?level
-"""
-
-STATS_BY_SUBSTANCE = """
-SELECT ?substance (SAMPLE(?name) AS ?substanceLabel)
-    (COUNT(DISTINCT ?term) AS ?terms) (COUNT(DISTINCT ?label) AS ?labels)
-WHERE {
-    ?term a kp:DrugTerm ;
-        kp:refersTo ?substance .
-    OPTIONAL { ?term skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label }
-    OPTIONAL { ?substance skos:prefLabel ?name FILTER (LANG(?name) = "en") }
-} GROUP BY ?substance ORDER BY DESC(?terms) ?substanceLabel
-"""
-
-# ------------------------------------------------------------ linked data
-# One resource's document, in two steps (one big UNION query was 2.5 times
-# slower): its own triples, its SKOS-XL labels and the terms that refer to it;
-# then the names of everything those link to.
-DESCRIBE_CORE = """
-CONSTRUCT {
-    ?resource ?p ?o .
-    ?label ?lp ?lo .
-    ?term kp:refersTo ?resource .
-    ?term skos:prefLabel ?termName .
-    ?term skos:altLabel ?termAlt .
-}
-WHERE {
-    { ?resource ?p ?o }
-    UNION {
-        ?resource skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
-        ?label ?lp ?lo .
-    }
-    UNION {
-        ?term kp:refersTo ?resource .
-        { ?term skos:prefLabel ?termName } UNION { ?term skos:altLabel ?termAlt }
-    }
-}
-"""
-
-LINKED_NAMES = """
-CONSTRUCT { ?linked skos:prefLabel ?name . ?linked rdfs:label ?rdfsLabel }
-WHERE {
-    VALUES ?linked { ?linkedIris }
-    { ?linked skos:prefLabel ?name } UNION { ?linked rdfs:label ?rdfsLabel }
-}
-"""
-
-RESOURCE_IRIS = """
-SELECT DISTINCT ?resource WHERE {
-    { ?resource a kp:DrugTerm } UNION { ?resource a kp:Substance }
-} ORDER BY ?resource
-"""
-
-ONTOLOGY_DOCUMENT = """
-CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }
-"""

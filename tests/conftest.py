@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from server.config import Settings
+from server.store import EmbeddedStore, Snapshots, SnapshotSet
 from server.validation import Validator
 from tests.server_fixture import LiveServer, run_server
 
@@ -38,3 +39,30 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     the tests can reach both quickly."""
     store = tmp_path_factory.mktemp("live") / "store"
     yield from run_server(store, KP_QUERY_TIMEOUT="2", KP_ROW_CAP="50")
+
+
+@pytest.fixture(scope="session")
+def seed_snapshots(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SnapshotSet]:
+    """The seed vocabulary loaded into an on-disk store, with one read-only
+    snapshot per handling level (what readers at each level see)."""
+    from server.loader import load, meta_graph
+
+    root = tmp_path_factory.mktemp("seed")
+    seeded = replace(settings, store_path=root / "store")
+    store = EmbeddedStore(seeded.store_path)
+    load(seeded, store)
+    yield Snapshots(store, root / "snapshots", meta_graph(seeded)).take()
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def level_reader(seed_snapshots: SnapshotSet) -> Callable[[str], EmbeddedStore]:
+    """Opens (once) the read-only seed snapshot of a handling level."""
+    opened: dict[str, EmbeddedStore] = {}
+
+    def open_level(level: str) -> EmbeddedStore:
+        if level not in opened:
+            opened[level] = EmbeddedStore(seed_snapshots.levels[level], read_only=True)
+        return opened[level]
+
+    return open_level

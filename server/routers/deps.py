@@ -31,11 +31,13 @@ def pool(request: Request) -> QueryPool:
 
 def reader(request: Request, level: str) -> EmbeddedStore:
     """A read-only store over the current snapshot of a handling level."""
-    readers: dict[str, EmbeddedStore] = request.app.state.readers
-    found = readers.get(level)
-    if found is None:
-        found = readers[level] = EmbeddedStore(request.app.state.snapshots.levels[level], read_only=True)
+    found: EmbeddedStore = request.app.state.open_reader(level)
     return found
+
+
+def derived(request: Request, name: str, level: str) -> Any:
+    """A structure built from the current snapshot of a level (see server.derived)."""
+    return request.app.state.derived.get(name, level)
 
 
 def ui_language(request: Request) -> str:

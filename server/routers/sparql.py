@@ -168,7 +168,7 @@ def _cell(term: dict[str, str] | None) -> dict[str, str]:
 
 def _editor(request: Request, query: str | None, outcome: QueryOutcome | None) -> HTMLResponse:
     templates = request.app.state.templates
-    from server.store import SPARQL_PREFIXES
+    from server.queries import SPARQL_PREFIXES
 
     context = {
         **deps.page_context(request),
