@@ -1,8 +1,9 @@
 """Who is calling: roles from bearer tokens and the handling levels they may see.
 
-First cut of the roles issue: administrator tokens come from the
-``KP_ADMIN_TOKENS`` setting (comma-separated), compared by SHA-256 digest in
-constant time. Everyone else is an anonymous reader of TLP:CLEAR material.
+Tokens are made with ``kp token create`` (see :mod:`server.tokens`). Operators
+may also name bootstrap administrator tokens in ``KP_ADMIN_TOKENS``
+(comma-separated), compared by SHA-256 digest in constant time. A request
+without a token is an anonymous reader of TLP:CLEAR material.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import hmac
 from dataclasses import dataclass
 
 from server.errors import Forbidden, Unauthorized
+from server.tokens import TokenStore
 
 #: The highest handling level each role may see.
 ROLE_LEVELS = {
@@ -27,6 +29,8 @@ ROLE_LEVELS = {
 class Caller:
     role: str = "anonymous"
     name: str = "anonymous"
+    country: str | None = None  # ISO 3166-1 alpha-2, for contributors
+    token_id: str | None = None  # who did it, in provenance and reviews
 
     @property
     def level(self) -> str:
@@ -44,15 +48,21 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def authenticate(authorization: str | None, admin_digests: tuple[str, ...]) -> Caller:
+def authenticate(
+    authorization: str | None, admin_digests: tuple[str, ...], tokens: TokenStore | None = None
+) -> Caller:
     """The caller named by an ``Authorization`` header (absent: anonymous)."""
     if not authorization:
         return Caller()
     scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("use 'Authorization: Bearer <token>'")
-    candidate = digest(token.strip())
+    candidate = digest(token)
     for known in admin_digests:
         if hmac.compare_digest(candidate, known):
-            return Caller(role="admin", name="admin")
-    raise Unauthorized("unknown or revoked token")
+            return Caller(role="admin", name="admin (KP_ADMIN_TOKENS)", token_id="env")
+    record = tokens.verify(token) if tokens is not None else None
+    if record is None:
+        raise Unauthorized("unknown or revoked token")
+    return Caller(role=record.role, name=record.name, country=record.country, token_id=record.id)

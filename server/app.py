@@ -35,6 +35,7 @@ from server.errors import (
 )
 from server.loader import meta_graph
 from server.store import EmbeddedStore, Snapshots, SnapshotSet
+from server.tokens import TokenStore, auth_path
 from server.workers import QueryPool
 
 HERE = Path(__file__).resolve().parent
@@ -135,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.store = store
+    app.state.tokens = TokenStore(auth_path(settings.store_path))
     app.state.version = 0  # bumped on every write; keys the document cache
     app.state.derived = Derived(lambda level: app.state.open_reader(level))
     register_derived(app.state.derived)

@@ -9,16 +9,25 @@ from __future__ import annotations
 import json
 import sys
 import time
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from server import rdfio
+from server.cli_common import (
+    EXIT_ERROR,
+    EXIT_INVALID,
+    FormatOption,
+    OutputFormat,
+    StoreOption,
+    err,
+    fail,
+    out,
+    settings_for,
+)
 from server.config import Settings
 from server.errors import InvalidData, KpError, ParseError
 from server.loader import SourceFile, check_handling, explicit_sources
@@ -29,39 +38,6 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-
-EXIT_INVALID = 1
-EXIT_ERROR = 2
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store directory (default: $KP_STORE or ./var/store).", show_default=False),
-]
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Output for people (text) or machines (json).")
-]
-
-
-def settings_for(store: Path | None) -> Settings:
-    settings = Settings.from_env()
-    if store is not None:
-        from dataclasses import replace
-
-        settings = replace(settings, store_path=store)
-    return settings
-
-
-def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    return typer.Exit(code)
 
 
 @app.command()
@@ -298,6 +274,10 @@ def main() -> None:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(EXIT_ERROR)
 
+
+from server import cli_tokens  # noqa: E402  (sub-commands register on the app above)
+
+app.add_typer(cli_tokens.app, name="token")
 
 if __name__ == "__main__":
     main()

@@ -58,4 +58,5 @@ def page_context(request: Request) -> dict[str, Any]:
 
 
 def caller(request: Request) -> Caller:
-    return authenticate(request.headers.get("authorization"), request.app.state.settings.admin_digests)
+    state = request.app.state
+    return authenticate(request.headers.get("authorization"), state.settings.admin_digests, state.tokens)

@@ -1,0 +1,46 @@
+"""What every ``kp`` sub-command module shares: consoles, exit codes, options."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from server.config import Settings
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+EXIT_INVALID = 1
+EXIT_ERROR = 2
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store directory (default: $KP_STORE or ./var/store).", show_default=False),
+]
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output for people (text) or machines (json).")
+]
+
+
+def settings_for(store: Path | None) -> Settings:
+    settings = Settings.from_env()
+    if store is not None:
+        from dataclasses import replace
+
+        settings = replace(settings, store_path=store)
+    return settings
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    return typer.Exit(code)
