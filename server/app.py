@@ -16,9 +16,11 @@ from fastapi.templating import Jinja2Templates
 
 from server import __version__
 from server.config import Settings
+from server.contributions import Contributions
 from server.derived import Derived
 from server.errors import (
     BadRequest,
+    Conflict,
     Forbidden,
     InvalidData,
     KpError,
@@ -51,6 +53,7 @@ STATUS: dict[type[KpError], int] = {
     UnsupportedMedia: 415,
     InvalidData: 422,
     NotFound: 404,
+    Conflict: 409,
     QueryTimeout: 503,
     QueryAborted: 503,
     Overloaded: 503,
@@ -119,6 +122,9 @@ def create_app(settings: Settings) -> FastAPI:
             first, settings.query_workers, settings.query_timeout, memory_mb=settings.query_memory_mb
         )
         app.state.store_changed = store_changed
+        app.state.contributions = Contributions(
+            settings, store, lambda: app.state.derived.get("lexicon", "tlp-amber"), store_changed
+        )
         warm()
         try:
             yield
@@ -158,9 +164,10 @@ def create_app(settings: Settings) -> FastAPI:
             headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
         return JSONResponse(body, status_code=status, headers=headers)
 
-    from server.routers import linkeddata, pages, sparql
+    from server.routers import contributions, linkeddata, pages, sparql
 
     app.include_router(sparql.router)
+    app.include_router(contributions.router)
     app.include_router(pages.router)
     app.include_router(linkeddata.router)
     return app

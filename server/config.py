@@ -34,6 +34,8 @@ class Settings:
     query_memory_mb: int = 4096
     #: Largest request body accepted, in bytes.
     max_body: int = 1_000_000
+    #: Largest contribution upload accepted, in bytes.
+    max_upload: int = 20_000_000
     #: SHA-256 digests of administrator tokens (from KP_ADMIN_TOKENS).
     admin_digests: tuple[str, ...] = ()
 
@@ -55,6 +57,7 @@ class Settings:
             "KP_ROW_CAP": int,
             "KP_QUERY_WORKERS": int,
             "KP_MAX_BODY": int,
+            "KP_MAX_UPLOAD": int,
             "KP_QUERY_MEMORY_MB": int,
         }
         for name, kind in numbers.items():

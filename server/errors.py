@@ -126,3 +126,9 @@ class NotFound(KpError):
     """An unknown resource, or one above the caller's handling level."""
 
     code = "not_found"
+
+
+class Conflict(KpError):
+    """The request contradicts the resource's state (approving twice, say)."""
+
+    code = "conflict"

@@ -160,3 +160,26 @@ SELECT ?concept ?form ?kind ?deprecated WHERE {
     OPTIONAL { ?concept owl:deprecated ?deprecated }
 }
 """
+
+# ------------------------------------------------------------ contributions
+# Run over the records graph only (never published, never in a snapshot).
+CONTRIBUTION_RECORDS = """
+SELECT ?contribution ?id ?status ?submitter ?creator ?country ?created ?title ?format ?sha256 ?report
+    ?reviewer ?reviewed ?reason
+WHERE {
+    ?contribution a kp:Contribution ;
+        dct:identifier ?id ;
+        kp:reviewStatus ?status ;
+        kp:submittedBy ?submitter ;
+        dct:creator ?creator ;
+        dct:created ?created ;
+        dct:title ?title ;
+        dct:format ?format ;
+        kp:sha256 ?sha256 ;
+        kp:validationReport ?report .
+    OPTIONAL { ?contribution dct:spatial ?country }
+    OPTIONAL { ?contribution kp:reviewedBy ?reviewer }
+    OPTIONAL { ?contribution prov:endedAtTime ?reviewed }
+    OPTIONAL { ?contribution rdfs:comment ?reason }
+}
+"""

@@ -121,6 +121,24 @@ class EmbeddedStore:
             self._store.remove_graph(name)
         self._store.bulk_load(path=str(path), format=fmt.rdf_format, to_graph=name)
 
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction (all or nothing)."""
+        self._infos.clear()
+        self._store.extend(quads)
+        self._store.flush()
+
+    def existing_subjects(self, iris: Iterable[str]) -> set[str]:
+        """Which of these IRIs are already the subject of a statement, in any graph."""
+        found = set()
+        for iri in iris:
+            try:
+                node = ox.NamedNode(iri)
+            except ValueError:
+                continue
+            if next(iter(self._store.quads_for_pattern(node, None, None)), None) is not None:
+                found.add(iri)
+        return found
+
     def update(self, text: str) -> None:
         """Run a SPARQL Update (atomic in Oxigraph); a syntax error raises SyntaxError."""
         self._infos.clear()

@@ -44,6 +44,8 @@ class Finding:
     value: str | None = None
     shape: str | None = None
     component: str | None = None
+    row: int | None = None  # for tables: the spreadsheet row (header = 1)
+    column: str | None = None  # for tables: the column's header
 
 
 @dataclass

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from server.access import Caller, authenticate
 from server.config import Settings
+from server.errors import TooLarge
 from server.i18n import choose_language, translator
 from server.namespaces import CORE_LANGUAGES
 from server.store import EmbeddedStore
@@ -60,3 +61,16 @@ def page_context(request: Request) -> dict[str, Any]:
 def caller(request: Request) -> Caller:
     state = request.app.state
     return authenticate(request.headers.get("authorization"), state.settings.admin_digests, state.tokens)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it passes ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"the request body is {declared} bytes; at most {limit} are accepted")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise TooLarge(f"the request body is over {limit} bytes")
+    return bytes(body)

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from server import formats, sparql
-from server.errors import BadRequest, TooLarge, UnsupportedMedia
+from server.errors import BadRequest, UnsupportedMedia
 from server.routers import deps
 from server.workers import QueryOutcome
 
@@ -65,18 +65,6 @@ def _decode(body: bytes) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise BadRequest(f"the request body is not valid UTF-8 (byte {exc.start})") from None
-
-
-async def _body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"the request body is {declared} bytes; at most {limit} are accepted")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise TooLarge(f"the request body is over {limit} bytes")
-    return body
 
 
 def _params(pairs: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -195,7 +183,7 @@ async def sparql_get(request: Request) -> Response:
 @router.post("/sparql", summary="SPARQL query or update (POST form or direct body)")
 async def sparql_post(request: Request) -> Response:
     settings = deps.settings(request)
-    body = await _body(request, settings.max_body)
+    body = await deps.read_body(request, settings.max_body)
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     params = _params(parse_qs(request.url.query, keep_blank_values=False))
     if content_type == FORM:
