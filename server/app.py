@@ -125,6 +125,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.contributions = Contributions(
             settings, store, lambda: app.state.derived.get("lexicon", "tlp-amber"), store_changed
         )
+        app.state.contributions.clean_up()
         warm()
         try:
             yield
@@ -160,6 +161,10 @@ def create_app(settings: Settings) -> FastAPI:
         headers = {}
         if isinstance(exc, NotAcceptable):
             body["acceptable"] = exc.offers
+        if isinstance(exc, InvalidData) and hasattr(exc.report, "to_dict"):
+            body["report"] = exc.report.to_dict()
+        if isinstance(exc, ParseError):
+            body.update(source=exc.source, line=exc.line, column=exc.column)
         if isinstance(exc, Unauthorized):
             headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
         return JSONResponse(body, status_code=status, headers=headers)

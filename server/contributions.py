@@ -1,11 +1,17 @@
 """The contribution workflow: submit → validate → stage → approve / reject / withdraw.
 
-A valid submission is kept *pending* in staging graphs (one per handling
-level) that no reader can see: they are not published graphs, so they are in
-no level snapshot. Its record (who, which country, when, file digest, report,
-preview) lives in the records graph. Approval is one SPARQL Update, which
-Oxigraph applies as one transaction: the staged triples, their metadata and
-the record's new status enter the store together or not at all.
+A valid submission is written at once to its own graphs, one per handling
+level (``{base}graph/contribution/{id}/{level}``), but not *recorded* in the
+metadata graph, and only recorded graphs are published: they are in no level
+snapshot, so no reader can see them. Its record (who, which country, when,
+file digest, report, preview) lives in the records graph, written in the same
+transaction as the data.
+
+Approval is then one small SPARQL Update, applied by Oxigraph as one
+transaction: the graphs' metadata records and the record's new status enter
+the store together or not at all, whatever the contribution's size (nothing
+is copied). Rejection and withdrawal record the decision first, then drop
+the graphs; leftovers of a crash in between are dropped at the next start.
 """
 
 from __future__ import annotations
@@ -102,10 +108,8 @@ class Contributions:
     def iri(self, cid: str) -> str:
         return f"{self.settings.base}contribution/{cid}"
 
-    def staging(self, cid: str, level: str) -> str:
-        return f"{self.settings.base}graph/staging/{cid}/{level}"
-
-    def published(self, cid: str, level: str) -> str:
+    def graph(self, cid: str, level: str) -> str:
+        """Where a contribution's triples of one level live, pending or published."""
         return f"{self.settings.base}graph/contribution/{cid}/{level}"
 
     # ------------------------------------------------------------- submit
@@ -144,7 +148,7 @@ class Contributions:
         )  # fmt: skip
         levels = contrib_rdf.split_levels(built.triples, self._concept_levels(built, lexicon))
         quads = [
-            ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(self.staging(cid, level)))
+            ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(self.graph(cid, level)))
             for level, triples in levels.items()
             for t in triples
         ]
@@ -247,7 +251,7 @@ class Contributions:
             raise BadRequest("say why the contribution is rejected (reason)")
         with self.lock:
             record = self._pending(caller, cid, deciding=True)
-            self.store.update(self._closing(record, caller, "rejected", reason))
+            self._close(record, caller, "rejected", reason)
         return self.get(caller, cid)
 
     def withdraw(self, caller: Caller, cid: str) -> Record:
@@ -256,7 +260,7 @@ class Contributions:
             record = self._pending(caller, cid, deciding=False)
             if record.submitter != caller.token_id:
                 raise Forbidden("only its contributor may withdraw a contribution")
-            self.store.update(self._closing(record, caller, "withdrawn", "withdrawn by its contributor"))
+            self._close(record, caller, "withdrawn", "withdrawn by its contributor")
         return self.get(caller, cid)
 
     def _pending(self, caller: Caller, cid: str, deciding: bool) -> Record:
@@ -267,11 +271,26 @@ class Contributions:
             raise Conflict(f"contribution {cid} is already {record.status}")
         return record
 
-    def _closing(self, record: Record, caller: Caller, status: str, reason: str | None) -> str:
-        """Update text: drop the staged data, record the decision."""
-        parts = [f"DROP SILENT GRAPH {ox.NamedNode(self.staging(record.id, lv))}" for lv in HANDLING_LEVELS]
-        parts.append(self._decision(record, caller, status, reason))
-        return " ;\n".join(parts)
+    def _close(self, record: Record, caller: Caller, status: str, reason: str) -> None:
+        """Record a rejection or withdrawal, then drop the unpublished graphs."""
+        self.store.update(self._decision(record, caller, status, reason))
+        self.drop_unpublished(record.id)
+
+    def drop_unpublished(self, cid: str) -> None:
+        for level in HANDLING_LEVELS:
+            self.store.drop_graph(self.graph(cid, level))
+
+    def clean_up(self) -> int:
+        """Drop graphs of rejected and withdrawn contributions left by a crash; returns how many."""
+        dropped = 0
+        for row in self.store.select(queries.CONTRIBUTION_RECORDS, [self.records_graph]):
+            record = _record(row)
+            if record.status in ("rejected", "withdrawn"):
+                for level in HANDLING_LEVELS:
+                    if self.store.count_graph(self.graph(record.id, level)):
+                        self.store.drop_graph(self.graph(record.id, level))
+                        dropped += 1
+        return dropped
 
     def _decision(self, record: Record, caller: Caller, status: str, reason: str | None) -> str:
         g, s = ox.NamedNode(self.records_graph), ox.NamedNode(record.iri)
@@ -286,25 +305,23 @@ class Contributions:
         )
 
     def _approval(self, record: Record, caller: Caller) -> str:
-        """Update text: staged graphs become published graphs, with metadata and the decision."""
+        """Update text: record the contribution's graphs as published, and the decision."""
         meta = ox.NamedNode(meta_graph(self.settings))
         dct, void, xsd = PREFIXES["dct"], "http://rdfs.org/ns/void#", PREFIXES["xsd"]
         parts = []
         for level in HANDLING_LEVELS:
-            staged = self.staging(record.id, level)
-            count = self.store.count_graph(staged)
+            graph = self.graph(record.id, level)
+            count = self.store.count_graph(graph)
             if not count:
                 continue
-            target = ox.NamedNode(self.published(record.id, level))
-            parts.append(f"ADD {ox.NamedNode(staged)} TO {target}")
             parts.append(
-                f"INSERT DATA {{ GRAPH {meta} {{ {target} a <{void}Dataset> ; "
+                f"INSERT DATA {{ GRAPH {meta} {{ {ox.NamedNode(graph)} a <{void}Dataset> ; "
                 f'<{dct}source> {ox.Literal("contribution/" + record.id)} ; <{dct}type> "contribution" ; '
                 f"<{KP.handling}> {ox.NamedNode(handling_iri(level))} ; "
                 f"<{void}triples> {ox.Literal(str(count), datatype=ox.NamedNode(xsd + 'integer'))} ; "
                 f"<{dct}modified> {ox.Literal(now_iso(), datatype=ox.NamedNode(xsd + 'dateTime'))} }} }}"
             )
-        parts.append(self._closing(record, caller, "approved", None))
+        parts.append(self._decision(record, caller, "approved", None))
         return " ;\n".join(parts)
 
 

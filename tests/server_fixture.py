@@ -20,6 +20,7 @@ ADMIN_TOKEN = "test-admin-token"
 class LiveServer:
     url: str
     store: Path
+    pid: int = 0
 
 
 def free_port() -> int:
@@ -55,7 +56,7 @@ def run_server(store: Path, **env: str) -> Iterator[LiveServer]:
         process.kill()
         raise RuntimeError("kp serve did not answer within 120 s")
     try:
-        yield LiveServer(url, store)
+        yield LiveServer(url, store, process.pid)
     finally:
         process.terminate()
         try:
