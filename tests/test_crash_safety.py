@@ -4,6 +4,7 @@ published or still pending — never half. Repeated at several kill points."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -69,11 +70,9 @@ def test_approval_is_all_or_nothing_across_a_kill(tmp_path: Path) -> None:
             baseline = published(server)
 
             def approve(url: str = server.url, contribution: str = cid) -> None:
-                try:
+                with contextlib.suppress(httpx.HTTPError):  # the server dies under it
                     httpx.post(f"{url}{API}/{contribution}/approve", timeout=60,
                                headers={"Authorization": f"Bearer {reviewer}"})  # fmt: skip
-                except httpx.HTTPError:
-                    pass  # the server died under it
 
             thread = threading.Thread(target=approve)
             thread.start()
