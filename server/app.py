@@ -173,6 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(sparql.router)
     app.include_router(contributions.router)
+    app.include_router(contributions.history_router)
     app.include_router(pages.router)
     app.include_router(linkeddata.router)
     return app

@@ -27,14 +27,14 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from server import contrib_rdf, intake, queries, rdfio
+from server import contrib_rdf, intake, queries, rdfio, review_updates
 from server.access import Caller
 from server.config import Settings
 from server.errors import BadRequest, Conflict, Forbidden, InvalidData, NotFound, UnsupportedMedia
 from server.formats import by_media
 from server.lexicon import Lexicon
 from server.loader import meta_graph
-from server.namespaces import HANDLING_LEVELS, KP, PREFIXES, handling_iri
+from server.namespaces import HANDLING_LEVELS, KP, PREFIXES
 from server.store import EmbeddedStore, now_iso
 from server.validation import Finding, Report, Validator
 
@@ -235,12 +235,51 @@ class Contributions:
                 return record
         raise NotFound(f"no contribution {cid} that you may see")
 
+    def history(self, caller: Caller, since: str | None, visible: set[str]) -> list[dict[str, Any]]:
+        """Decisions since a date, newest first. Readers see approvals and the terms they
+        may see (``visible``: the concept IRIs at their level); contributors also see
+        their own rejections and withdrawals; reviewers and admins see everything."""
+        if since is not None:
+            try:
+                dt.datetime.fromisoformat(since.replace("Z", "+00:00"))
+            except ValueError:
+                raise BadRequest(f"since={since!r} is not an ISO date or date-time (2026-12-01)") from None
+        entries = []
+        for row in self.store.select(queries.CONTRIBUTION_RECORDS, [self.records_graph]):
+            record = _record(row)
+            if record.status == "submitted" or not record.reviewed or (since and record.reviewed < since):
+                continue
+            mine = caller.role == "contributor" and record.submitter == caller.token_id
+            if record.status != "approved" and not (mine or caller.role in ("reviewer", "admin")):
+                continue
+            preview = record.details.get("preview", {})
+            entry: dict[str, Any] = {
+                "contribution": record.iri,
+                "status": record.status,
+                "decided": record.reviewed,
+                "created_terms": [c for c in preview.get("new_terms", []) if c in visible],
+                "changed_terms": [
+                    c["concept"] for c in preview.get("changed_terms", []) if c["concept"] in visible
+                ],
+            }
+            if caller.role != "anonymous" and caller.role != "partner":
+                entry.update(reason=record.reason, country=record.country)
+            entries.append(entry)
+        return sorted(entries, key=lambda e: e["decided"], reverse=True)
+
     # ------------------------------------------------------------- decide
     def approve(self, caller: Caller, cid: str) -> Record:
         caller.require("reviewer", "admin")
         with self.lock:
             record = self._pending(caller, cid, deciding=True)
-            self.store.update(self._approval(record, caller))
+            counts = {lv: self.store.count_graph(self.graph(record.id, lv)) for lv in HANDLING_LEVELS}
+            self.store.update(
+                review_updates.approval(
+                    meta_graph(self.settings), self.records_graph, record.id, record.iri, record.details,
+                    {lv: self.graph(record.id, lv) for lv in HANDLING_LEVELS}, counts,
+                    self._status_iri("approved"), caller.token_id or caller.name,
+                )
+            )  # fmt: skip
             self.store.invalidate()
         self.changed()
         return self.get(caller, cid)
@@ -273,7 +312,15 @@ class Contributions:
 
     def _close(self, record: Record, caller: Caller, status: str, reason: str) -> None:
         """Record a rejection or withdrawal, then drop the unpublished graphs."""
-        self.store.update(self._decision(record, caller, status, reason))
+        self.store.update(
+            review_updates.decision(
+                self.records_graph,
+                record.iri,
+                self._status_iri(status),
+                caller.token_id or caller.name,
+                reason,
+            )
+        )
         self.drop_unpublished(record.id)
 
     def drop_unpublished(self, cid: str) -> None:
@@ -291,38 +338,6 @@ class Contributions:
                         self.store.drop_graph(self.graph(record.id, level))
                         dropped += 1
         return dropped
-
-    def _decision(self, record: Record, caller: Caller, status: str, reason: str | None) -> str:
-        g, s = ox.NamedNode(self.records_graph), ox.NamedNode(record.iri)
-        status_p = ox.NamedNode(str(KP.reviewStatus))
-        when = ox.Literal(now_iso(), datatype=ox.NamedNode(PREFIXES["xsd"] + "dateTime"))
-        extra = f" ; {ox.NamedNode(PREFIXES['rdfs'] + 'comment')} {ox.Literal(reason)}" if reason else ""
-        return (
-            f"DELETE {{ GRAPH {g} {{ {s} {status_p} ?old }} }} WHERE {{ GRAPH {g} {{ {s} {status_p} ?old }} }} ;\n"
-            f"INSERT DATA {{ GRAPH {g} {{ {s} {status_p} {ox.NamedNode(self._status_iri(status))} ; "
-            f"{ox.NamedNode(str(KP.reviewedBy))} {ox.Literal(caller.token_id or caller.name)} ; "
-            f"{ox.NamedNode(PREFIXES['prov'] + 'endedAtTime')} {when}{extra} }} }}"
-        )
-
-    def _approval(self, record: Record, caller: Caller) -> str:
-        """Update text: record the contribution's graphs as published, and the decision."""
-        meta = ox.NamedNode(meta_graph(self.settings))
-        dct, void, xsd = PREFIXES["dct"], "http://rdfs.org/ns/void#", PREFIXES["xsd"]
-        parts = []
-        for level in HANDLING_LEVELS:
-            graph = self.graph(record.id, level)
-            count = self.store.count_graph(graph)
-            if not count:
-                continue
-            parts.append(
-                f"INSERT DATA {{ GRAPH {meta} {{ {ox.NamedNode(graph)} a <{void}Dataset> ; "
-                f'<{dct}source> {ox.Literal("contribution/" + record.id)} ; <{dct}type> "contribution" ; '
-                f"<{KP.handling}> {ox.NamedNode(handling_iri(level))} ; "
-                f"<{void}triples> {ox.Literal(str(count), datatype=ox.NamedNode(xsd + 'integer'))} ; "
-                f"<{dct}modified> {ox.Literal(now_iso(), datatype=ox.NamedNode(xsd + 'dateTime'))} }} }}"
-            )
-        parts.append(self._decision(record, caller, "approved", None))
-        return " ;\n".join(parts)
 
 
 def _with(finding: Finding, **changes: Any) -> Finding:

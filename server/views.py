@@ -163,6 +163,7 @@ def resource_view(triples: list[ox.Triple], iri: str, lang: str, base: str) -> d
             "modified": text(DCT + "modified"),
             "source": links(DCT + "source"),
             "review": links(KP + "reviewStatus"),
+            "changes": sorted(text(SKOS + "changeNote"), reverse=True),
         },
         "lang": lang,
         "ontology": ontology_terms(by_subject, name) if OWL_ONTOLOGY in types else None,

@@ -573,6 +573,17 @@ def test_a_term_known_in_another_language_gains_a_label(server: LiveServer, toke
     assert response.status_code == 202, response.text
     preview = response.json()["details"]["preview"]
     assert preview["new_terms"] == [] and len(preview["changed_terms"]) == 1
+    concept = preview["changed_terms"][0]["concept"]
+    cid = response.json()["id"]
+    approved = httpx.post(server.url + f"{API}/{cid}/approve", headers=auth(tokens.reviewer))
+    assert approved.status_code == 200
+    page = httpx.get(server.url + concept.replace("https://w3id.org/drugkp", "") + ".html").text
+    assert f"Labels added by contribution {cid}" in page and "snow" in page
+    history = httpx.get(server.url + "/api/v1/history", params={"since": "2026-01-01"}).json()
+    assert {"contribution": approved.json()["iri"], "changed_terms": [concept]}.items() <= next(
+        e for e in history if e["contribution"].endswith(cid)).items()  # fmt: skip
+    assert all(e["status"] == "approved" for e in history)  # readers see approvals only
+    assert httpx.get(server.url + "/api/v1/history", params={"since": "last week"}).status_code == 400
 
 
 def test_templates(server: LiveServer) -> None:

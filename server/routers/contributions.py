@@ -15,6 +15,7 @@ from server.routers import deps
 from server.template_files import template_csv, template_xlsx
 
 router = APIRouter(prefix="/api/v1/contributions", tags=["contributions"])
+history_router = APIRouter(tags=["contributions"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BY_EXTENSION = {".csv": "text/csv", ".xlsx": XLSX, ".ttl": "text/turtle", ".jsonld": "application/ld+json"}
@@ -72,6 +73,14 @@ async def submit(request: Request) -> Response:
     record = await run_in_threadpool(_workflow(request).submit, caller, data, media, title)
     return JSONResponse(record.summary() | {"details": record.details}, status_code=202,
                         headers={"Location": f"/api/v1/contributions/{record.id}"})  # fmt: skip
+
+
+@history_router.get("/api/v1/history", summary="Approvals, rejections and withdrawals since a date")
+def history(request: Request, since: str | None = None) -> list[dict[str, Any]]:
+    caller = deps.caller(request)
+    lexicon = deps.derived(request, "lexicon", caller.level)
+    visible = {entry.concept for entry in lexicon.entries}
+    return _workflow(request).history(caller, since, visible)
 
 
 @router.get("", summary="List contributions (contributors see their own)")
