@@ -49,7 +49,17 @@ def validate(
     skos_checks: Annotated[bool, typer.Option(help="Also run skosify's SKOS quality checks.")] = True,
     limit: Annotated[int, typer.Option(help="Show at most this many findings in text output.")] = 200,
 ) -> None:
-    """Check files against the shapes; exit 0 valid, 1 invalid, 2 unparseable."""
+    """Check files against the shapes; exit 0 valid, 1 invalid, 2 unparseable.
+
+    Contribution tables (.csv, .xlsx) are checked as the server would check them."""
+    tables = [f for f in files if f.suffix.lower() in (".csv", ".xlsx")]
+    if tables:
+        from server.cli_contrib import run_validate_tables
+
+        tables_ok = run_validate_tables(tables, output, limit)
+        files = [f for f in files if f not in tables]
+        if not files:
+            raise typer.Exit(0 if tables_ok else EXIT_INVALID)
     settings = Settings.from_env()
     sources = explicit_sources(settings, files)
     if not sources:
@@ -275,9 +285,10 @@ def main() -> None:
         sys.exit(EXIT_ERROR)
 
 
-from server import cli_tokens  # noqa: E402  (sub-commands register on the app above)
+from server import cli_contrib, cli_tokens  # noqa: E402  (sub-commands register on the app above)
 
 app.add_typer(cli_tokens.app, name="token")
+app.command()(cli_contrib.contribute)
 
 if __name__ == "__main__":
     main()

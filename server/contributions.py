@@ -116,28 +116,10 @@ class Contributions:
     def submit(self, caller: Caller, data: bytes, media_type: str, title: str) -> Record:
         """Validate and stage; raises InvalidData (with its report) when invalid."""
         caller.require("contributor", "reviewer", "admin")
-        kind = TABLE_TYPES.get(media_type) or ("rdf" if media_type in RDF_TYPES else None)
-        if kind is None:
-            raise UnsupportedMedia(
-                f"cannot read {media_type or 'an untyped body'}; send text/csv, an .xlsx workbook, "
-                "text/turtle or application/ld+json"
-            )
         cid = "C" + dt.datetime.now(dt.UTC).strftime("%Y%m%d") + "-" + secrets.token_hex(4)
         contribution = self.iri(cid)
         lexicon = self.lexicon()
-        today = dt.datetime.now(dt.UTC).date()
-        if kind == "rdf":
-            quads = rdfio.parse_bytes(data, by_media(media_type), title)
-            known = self.store.existing_subjects(
-                {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
-            )
-            built = contrib_rdf.rdf_to_rdf(quads, self.settings.base, contribution, known, today)
-        else:
-            table = intake.read_csv(data, title) if kind == "csv" else intake.read_xlsx(data, title)
-            checked = intake.check_rows(table, title, intake.substance_index(lexicon), caller.country)
-            built = contrib_rdf.rows_to_rdf(checked.rows, self.settings.base, contribution, lexicon, today)
-            built.findings[:0] = checked.findings
-        report = self._validate(built, kind)
+        built, report = self.check(data, media_type, title, contribution, lexicon, caller.country)
         if not report.conforms:
             raise InvalidData(f"{report.count('Violation')} problem(s); nothing was stored", report)
         record = Record(
@@ -156,6 +138,36 @@ class Contributions:
         with self.lock:
             self.store.extend(quads)  # one transaction: staged data and record together
         return record
+
+    def check(
+        self,
+        data: bytes,
+        media_type: str,
+        title: str,
+        contribution: str,
+        lexicon: Lexicon,
+        country: str | None,
+    ) -> tuple[contrib_rdf.Built, Report]:
+        """Read and validate a contribution without storing anything."""
+        kind = TABLE_TYPES.get(media_type) or ("rdf" if media_type in RDF_TYPES else None)
+        if kind is None:
+            raise UnsupportedMedia(
+                f"cannot read {media_type or 'an untyped body'}; send text/csv, an .xlsx workbook, "
+                "text/turtle or application/ld+json"
+            )
+        today = dt.datetime.now(dt.UTC).date()
+        if kind == "rdf":
+            quads = rdfio.parse_bytes(data, by_media(media_type), title)
+            known = self.store.existing_subjects(
+                {q.subject.value for q in quads if isinstance(q.subject, ox.NamedNode)}
+            )
+            built = contrib_rdf.rdf_to_rdf(quads, self.settings.base, contribution, known, today)
+        else:
+            table = intake.read_csv(data, title) if kind == "csv" else intake.read_xlsx(data, title)
+            checked = intake.check_rows(table, title, intake.substance_index(lexicon), country)
+            built = contrib_rdf.rows_to_rdf(checked.rows, self.settings.base, contribution, lexicon, today)
+            built.findings[:0] = checked.findings
+        return built, self._validate(built, kind)
 
     def _concept_levels(self, built: contrib_rdf.Built, lexicon: Lexicon) -> dict[str, str]:
         levels: dict[str, str] = {}

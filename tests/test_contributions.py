@@ -612,3 +612,25 @@ def test_cli_token_lifecycle(tmp_path: Path) -> None:
         [*kp, "token", "create", "--role", "contributor", *store], capture_output=True, text=True
     )
     assert bad.returncode == 2 and "country" in bad.stderr
+
+
+def test_kp_contribute_and_kp_validate(server: LiveServer, tokens: Tokens, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    kp = [sys.executable, "-m", "server.cli"]
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_bytes(csv_body(row("zzqcli-term")))
+    bad.write_bytes(csv_body(row("zzqcli-bad", language="english")))
+    checked = subprocess.run([*kp, "validate", str(bad)], capture_output=True, text=True)
+    assert checked.returncode == 1 and "row 2, column language" in checked.stdout
+    assert subprocess.run([*kp, "validate", str(good)], capture_output=True).returncode == 0
+    refused = subprocess.run([*kp, "contribute", str(bad), "--server", server.url, "--token", tokens.contributor],
+                             capture_output=True, text=True)  # fmt: skip
+    assert refused.returncode == 1 and "row 2, column language" in refused.stdout
+    sent = subprocess.run([*kp, "contribute", str(good), "--server", server.url, "--token", tokens.contributor],
+                          capture_output=True, text=True)  # fmt: skip
+    assert sent.returncode == 0 and "pending review" in sent.stdout, sent.stdout + sent.stderr
+    anonymous = subprocess.run([*kp, "contribute", str(good), "--server", server.url, "--token", "kp_x_y"],
+                               capture_output=True, text=True)  # fmt: skip
+    assert anonymous.returncode == 2 and "401" in anonymous.stderr
