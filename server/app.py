@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -144,6 +145,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.store = store
     app.state.tokens = TokenStore(auth_path(settings.store_path))
+    app.state.csrf_secret = secrets.token_bytes(32)  # signs the review forms' CSRF tokens
     app.state.version = 0  # bumped on every write; keys the document cache
     app.state.derived = Derived(lambda level: app.state.open_reader(level))
     register_derived(app.state.derived)
@@ -169,11 +171,12 @@ def create_app(settings: Settings) -> FastAPI:
             headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
         return JSONResponse(body, status_code=status, headers=headers)
 
-    from server.routers import contributions, linkeddata, pages, sparql
+    from server.routers import contributions, linkeddata, pages, review, sparql
 
     app.include_router(sparql.router)
     app.include_router(contributions.router)
     app.include_router(contributions.history_router)
+    app.include_router(review.router)
     app.include_router(pages.router)
     app.include_router(linkeddata.router)
     return app

@@ -634,3 +634,38 @@ def test_kp_contribute_and_kp_validate(server: LiveServer, tokens: Tokens, tmp_p
     anonymous = subprocess.run([*kp, "contribute", str(good), "--server", server.url, "--token", "kp_x_y"],
                                capture_output=True, text=True)  # fmt: skip
     assert anonymous.returncode == 2 and "401" in anonymous.stderr
+
+
+def test_review_pages_sign_in_decide_and_refuse_forged_forms(server: LiveServer, tokens: Tokens) -> None:
+    import re
+
+    cid = submit(server, csv_body(row("zzqby-the-page")), "text/csv", tokens.contributor).json()["id"]
+    with httpx.Client(base_url=server.url) as browser:
+        assert browser.get("/review").status_code == 303  # to the sign-in page
+        wrong = browser.post("/review/login", data={"token": "kp_nope_nope"})
+        assert wrong.status_code == 401 and "unknown or revoked token" in wrong.text
+        assert browser.post("/review/login", data={"token": tokens.partner}).status_code == 403
+        signed_in = browser.post("/review/login", data={"token": tokens.reviewer})
+        assert signed_in.status_code == 303
+        cookie = signed_in.headers["set-cookie"].lower()
+        assert "httponly" in cookie and "samesite=strict" in cookie
+        queue = browser.get("/review", params={"status": "pending"})
+        assert queue.status_code == 200 and cid in queue.text
+        page = browser.get(f"/review/{cid}")
+        assert "zzqby-the-page" in page.text and "Approve and publish" in page.text
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', page.text)
+        assert csrf
+        forged = browser.post(f"/review/{cid}/approve", data={"csrf": "0" * 64})
+        assert forged.status_code == 403 and "CSRF" in forged.text
+        assert browser.post(f"/review/{cid}/approve", data={}).status_code == 403
+        # The session cookie alone authorises no write elsewhere (no bearer header, no CSRF token).
+        update = browser.post("/sparql", data={"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"})
+        assert update.status_code == 401
+        done = browser.post(f"/review/{cid}/approve", data={"csrf": csrf.group(1)})
+        assert done.status_code == 303
+        assert "approved" in browser.get(f"/review/{cid}").text
+    with httpx.Client(base_url=server.url) as stranger:  # no session: a cross-site form gets nothing
+        assert (
+            stranger.post(f"/review/{cid}/reject", data={"csrf": csrf.group(1), "reason": "x"}).status_code
+            == 401
+        )

@@ -58,9 +58,27 @@ def page_context(request: Request) -> dict[str, Any]:
     }
 
 
+SESSION_COOKIE = "kp_session"
+
+
 def caller(request: Request) -> Caller:
+    """Who is calling: the bearer token, else (for reading only) the browser session
+    cookie set by the review pages' sign-in. A cookie never authorises a write
+    except through the review forms, which also check a CSRF token."""
     state = request.app.state
-    return authenticate(request.headers.get("authorization"), state.settings.admin_digests, state.tokens)
+    header = request.headers.get("authorization")
+    if not header and request.method in ("GET", "HEAD"):
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie:
+            header = f"Bearer {cookie}"
+    return authenticate(header, state.settings.admin_digests, state.tokens)
+
+
+def session_caller(request: Request) -> Caller:
+    """The caller of a review form POST: the session cookie (never a header)."""
+    state = request.app.state
+    cookie = request.cookies.get(SESSION_COOKIE)
+    return authenticate(f"Bearer {cookie}" if cookie else None, state.settings.admin_digests, state.tokens)
 
 
 async def read_body(request: Request, limit: int) -> bytes:

@@ -62,9 +62,9 @@ def _document(request: Request, iri: str, ext: str) -> Response:
     body, etag = cache[key]
     headers["ETag"] = etag
     if ext == "html":
-        headers["Vary"] = "Authorization, Accept-Language"
+        headers["Vary"] = "Authorization, Cookie, Accept-Language"
     elif caller.role != "anonymous":
-        headers["Vary"] = "Authorization"
+        headers["Vary"] = "Authorization, Cookie"
     if _not_modified(request, etag, state.last_modified):
         return Response(status_code=304, headers=headers)
     return Response(body if request.method != "HEAD" else b"", media_type=media, headers=headers)
