@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from server import rdfio
+from server import cli_match, rdfio
 from server.config import Settings
 from server.errors import InvalidData, KpError, ParseError
 from server.loader import SourceFile, check_handling, explicit_sources
@@ -289,6 +289,9 @@ def serve(
         raise fail(str(exc)) from None
     err.print(f"serving {settings.store_path} on http://{settings.host}:{settings.port}/", highlight=False)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
+cli_match.register(app)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ import ahocorasick
 
 from server import signals as seller
 from server.errors import BadRequest
-from server.lexicon import Entry, Lexicon
+from server.lexicon import KINDS, Entry, Lexicon
 from server.match_passes import Hit, extra_hits
 from server.textnorm import basic_key, fold, fold_mapped
 
@@ -149,7 +149,7 @@ class Matcher:
     def scan(
         self,
         texts: Sequence[str],
-        languages: Iterable[str] | None = None,
+        languages: Sequence[str] | None = None,
         min_confidence: float = DEFAULT_MIN_CONFIDENCE,
     ) -> list[TextResult]:
         """Find labels in each text; offsets are into that text (code points)."""
@@ -157,6 +157,7 @@ class Matcher:
             if SEPARATOR in text:
                 raise BadRequest("texts must not contain the NUL character")
         allowed = _languages(languages)
+        prefer = next(iter(languages), "en") if languages else "en"
         joined = SEPARATOR + SEPARATOR.join(texts) + SEPARATOR
         starts = [0] * len(texts)
         position = 1
@@ -193,7 +194,7 @@ class Matcher:
                 signal_positions[index].append(signal.start - starts[index])
                 results[index].signals.append(signal.kind)
         for index, matches in enumerate(per_text):
-            kept = _resolve(matches)
+            kept = _resolve(matches, prefer)
             _score(kept, signal_positions[index])
             results[index].matches = [m for m in kept if m.confidence >= min_confidence]
         return results
@@ -244,13 +245,20 @@ def _reason(label: Compiled, original: str) -> str | None:
     return "obfuscated"
 
 
-def _resolve(matches: list[Match]) -> list[Match]:
-    """One match per span and concept (the best reason); none inside a longer one."""
+def _rank(m: Match, lang: str) -> tuple[int, int, int, str]:
+    e = m.label.entry
+    kind = KINDS.index(e.kind) if e.kind in KINDS else len(KINDS)
+    return (REASON_RANK[m.reason], e.lang not in (lang, "zxx"), kind, e.lang)
+
+
+def _resolve(matches: list[Match], lang: str) -> list[Match]:
+    """One match per span and concept (the best reason, then the reader's language);
+    none inside a longer one."""
     best: dict[tuple[int, int, str], Match] = {}
     for m in matches:
         key = (m.start, m.end, m.label.entry.concept)
         found = best.get(key)
-        if found is None or REASON_RANK[m.reason] < REASON_RANK[found.reason]:
+        if found is None or _rank(m, lang) < _rank(found, lang):
             best[key] = m
     kept = _merge_repeats(sorted(best.values(), key=lambda m: (m.start, -m.end)))
     return [
