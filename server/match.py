@@ -23,6 +23,7 @@ from typing import Any
 import ahocorasick
 
 from server import signals as seller
+from server.commonwords import everyday_in
 from server.errors import BadRequest
 from server.lexicon import KINDS, Entry, Lexicon
 from server.match_passes import Hit, extra_hits
@@ -52,6 +53,7 @@ class Compiled:
     no_leet: bool  # has digits: codes like 420 and 710 must keep them
     emoji: bool
     strong: bool
+    everyday_in: frozenset[str]  # languages where the form is an everyday word (see server.commonwords)
 
 
 @dataclass
@@ -114,22 +116,27 @@ class Matcher:
         self.signals = seller.load()
         self.labels: list[Compiled] = []
         by_key: dict[tuple[str, bool], list[int]] = {}
+        labelled: dict[str, set[str]] = {}
+        for entry in lexicon.entries:
+            labelled.setdefault(basic_key(entry.form), set()).add(entry.lang)
         for entry in lexicon.entries:
             if entry.deprecated:
                 continue
             key = fold(entry.form).strip()
             if not key:
                 continue
+            basic = basic_key(entry.form)
             letters = sum(c.isalnum() for c in entry.form)
             ambiguity = entry.ambiguity or "low"
             compiled = Compiled(
                 entry=entry,
                 key=key,
-                basic=basic_key(entry.form),
+                basic=basic,
                 exact_only=0 < letters <= 2,
                 no_leet=any(c.isdigit() for c in entry.form),
                 emoji=_is_emoji(entry.form),
                 strong=not entry.needs_other_signal and ambiguity in STRONG,
+                everyday_in=everyday_in(basic, frozenset(labelled[basic])),
             )
             by_key.setdefault((key, _spaced_script(entry.form)), []).append(len(self.labels))
             self.labels.append(compiled)
@@ -157,6 +164,7 @@ class Matcher:
             if SEPARATOR in text:
                 raise BadRequest("texts must not contain the NUL character")
         allowed = _languages(languages)
+        asked = frozenset(allowed - {"zxx", ""}) if allowed is not None else None
         prefer = next(iter(languages), "en") if languages else "en"
         joined = SEPARATOR + SEPARATOR.join(texts) + SEPARATOR
         starts = [0] * len(texts)
@@ -195,7 +203,7 @@ class Matcher:
                 results[index].signals.append(signal.kind)
         for index, matches in enumerate(per_text):
             kept = _resolve(matches, prefer)
-            _score(kept, signal_positions[index])
+            _score(kept, signal_positions[index], asked)
             results[index].matches = [m for m in kept if m.confidence >= min_confidence]
         return results
 
@@ -291,14 +299,22 @@ def _self_evident(m: Match) -> bool:
     return (m.reason == "obfuscated" and m.via != "stretched") or m.via == "token-signal"
 
 
-def _score(matches: list[Match], signal_positions: list[int]) -> None:
-    anchors = [m for m in matches if m.label.strong or _self_evident(m)]
+def _strong(label: Compiled, languages: frozenset[str] | None) -> bool:
+    """Evidence alone: not ambiguous, and not an everyday word of a language the post may be in."""
+    if not label.strong:
+        return False
+    return not (label.everyday_in & languages if languages is not None else label.everyday_in)
+
+
+def _score(matches: list[Match], signal_positions: list[int], languages: frozenset[str] | None) -> None:
+    strong = {id(m): _strong(m.label, languages) for m in matches}
+    anchors = [m for m in matches if strong[id(m)] or _self_evident(m)]
     for m in matches:
         ambiguity = m.label.entry.ambiguity or "low"
-        if m.label.strong:
+        if strong[id(m)]:
             m.confidence = STRONG[ambiguity]
             continue
-        level = "medium" if ambiguity == "medium" else "high"
+        level = "high" if ambiguity == "high" else "medium"
         supported = _self_evident(m)
         supported = supported or any(abs(p - m.start) <= SUPPORT_WINDOW for p in signal_positions)
         supported = supported or any(
