@@ -28,7 +28,8 @@ TOKEN = re.compile(
     r"(?<![\w#@])[#@]\w[\w\u00ad\u200b-\u200d\u2060]*"  # hashtag or user name
     r"|(?<!\w)\w*(?:[^\W\d_][\d_]|[\d_][^\W\d_])\w*"  # letters glued to digits or underscores
 )
-SPACED = re.compile(r"(?<![^\W_])[^\W_](?:[ .\-_*·•|/+,~:]{1,3}[^\W_]){2,}(?![^\W_])")
+# The same separator throughout: "f_e_n_t_a a" is the run "f_e_n_t_a" and the word "a".
+SPACED = re.compile(r"(?<![^\W_])[^\W_]([ .\-_*·•|/+,~:]{1,3})[^\W_](?:\1[^\W_])+(?![^\W_])")
 STRETCH = re.compile(r"([^\W\d_])\1{2,}")
 MAX_STRETCHES = 3  # per word: 2**3 readings at most
 
