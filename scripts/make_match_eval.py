@@ -108,6 +108,11 @@ def read(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
+def plain(text: str) -> str:
+    """Lower case without accents: labels written the same way."""
+    return "".join(c for c in unicodedata.normalize("NFD", text.casefold()) if not unicodedata.combining(c))
+
+
 def latin(text: str) -> bool:
     return all(unicodedata.name(c, "").startswith("LATIN") for c in text if c.isalpha())
 
@@ -221,7 +226,7 @@ def make() -> list[dict[str, object]]:
     rows = [row for path in sorted((SOURCE / "labels").glob("*.tsv")) for row in read(path)]
     rows = [r for r in rows if r["handling"] == "clear" and r["term"] in ids]
     # Strong evidence alone only if every label written the same way is (Spice is also a cooking word).
-    weak = {r["text"].lower() for r in rows if r["ambiguity"] != "low" or r["needs_signal"] != "no"}
+    weak = {plain(r["text"]) for r in rows if r["ambiguity"] != "low" or r["needs_signal"] != "no"}
     posts: list[dict[str, object]] = []
     for kind, (eligible, disguise) in KINDS.items():
         pool = [r for r in rows if eligible(r)]
@@ -230,7 +235,7 @@ def make() -> list[dict[str, object]]:
             picked.append(rng.choice(pool))
         for row in picked:
             term = disguise(rng, row["text"])
-            strong = row["text"].lower() not in weak
+            strong = plain(row["text"]) not in weak
             lang = row["lang"] if row["lang"] in SELLING else "en"
             bare = BARE.get(lang, BARE["en"]) if strong and kind not in ("hashtag", "username") else []
             template = rng.choice(SELLING[lang] + bare)

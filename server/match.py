@@ -117,8 +117,11 @@ class Matcher:
         self.labels: list[Compiled] = []
         by_key: dict[tuple[str, bool], list[int]] = {}
         labelled: dict[str, set[str]] = {}
+        weak_forms = set()  # a form is as ambiguous as the most ambiguous label written that way
         for entry in lexicon.entries:
             labelled.setdefault(basic_key(entry.form), set()).add(entry.lang)
+            if entry.needs_other_signal or (entry.ambiguity or "low") not in STRONG:
+                weak_forms.add(basic_key(entry.form))
         for entry in lexicon.entries:
             if entry.deprecated:
                 continue
@@ -135,7 +138,7 @@ class Matcher:
                 exact_only=0 < letters <= 2,
                 no_leet=any(c.isdigit() for c in entry.form),
                 emoji=_is_emoji(entry.form),
-                strong=not entry.needs_other_signal and ambiguity in STRONG,
+                strong=not entry.needs_other_signal and ambiguity in STRONG and basic not in weak_forms,
                 everyday_in=everyday_in(basic, frozenset(labelled[basic])),
             )
             by_key.setdefault((key, _spaced_script(entry.form)), []).append(len(self.labels))
@@ -246,11 +249,22 @@ def _reason(label: Compiled, original: str) -> str | None:
         return "exact"
     if label.exact_only:  # E, MD: as written, only widened or made "fancy"
         return "normalised" if unicodedata.normalize("NFKC", original) == label.entry.form else None
-    if basic_key(original) == label.basic:
+    written = basic_key(original)
+    if written == label.basic:
         return "normalised"
-    if label.no_leet:
+    if label.no_leet or _other_letters(written, label.basic):
         return None
     return "obfuscated"
+
+
+def _other_letters(written: str, label: str) -> bool:
+    """Two different Latin letters where the folding made them equal (Bianca is not blanca):
+    a different word, not a disguise. Digits, signs and other scripts' look-alikes are disguises."""
+    if len(written) != len(label):
+        return False
+    return any(
+        a != b and a.isascii() and a.isalpha() and b.isalpha() for a, b in zip(written, label, strict=True)
+    )
 
 
 def _rank(m: Match, lang: str) -> tuple[int, int, int, str]:
