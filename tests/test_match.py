@@ -17,9 +17,7 @@ COCAINE = "https://w3id.org/drugkp/substance/S0019"
 
 @pytest.fixture(scope="module")
 def matchers(level_reader: Callable[[str], EmbeddedStore]) -> dict[str, Matcher]:
-    return {
-        level: Matcher(lexicon.build(level_reader(level), level)) for level in ("tlp-clear", "tlp-green")
-    }
+    return {level: Matcher(lexicon.build(level_reader(level), level)) for level in ("tlp-clear", "tlp-green")}
 
 
 @pytest.fixture(scope="module")

@@ -71,7 +71,7 @@ def test_offsets_survive_invisible_characters_anywhere() -> None:
     rng = random.Random(6)
     noise = ["\u200b", "\u00ad", "\ufe0f", "ß", "ﬁ", "  ", "\u0301"]
     for _ in range(200):
-        before = "".join(rng.choice(noise + ["a", " "]) for _ in range(rng.randint(0, 6)))
+        before = "".join(rng.choice([*noise, "a", " "]) for _ in range(rng.randint(0, 6)))
         middle = "".join(c + (rng.choice(["", "\u200b", "\u00ad"])) for c in "cocaine")
         text = f"{before} {middle} {rng.choice(noise)}x"
         folded = fold_mapped(text)
