@@ -62,7 +62,9 @@ def test_precision_and_recall_meet_the_targets(matcher: Matcher) -> None:
         if right:
             hits[post["kind"]] += 1
             placed += any(m.start == post["start"] and m.end == post["end"] for m in right)
-    flagged = [text for (_, text), r in zip(benign, matcher.scan([t for _, t in benign]), strict=True) if r.matches]
+    flagged = [
+        text for (_, text), r in zip(benign, matcher.scan([t for _, t in benign]), strict=True) if r.matches
+    ]
     disguised = [kind for kind in totals if kind != "exact"]
     recall = sum(hits[k] for k in disguised) / sum(totals[k] for k in disguised)
     true_positives = sum(hits.values())
