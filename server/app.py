@@ -71,9 +71,10 @@ def ensure_loaded(settings: Settings, store: EmbeddedStore) -> None:
 
 def register_derived(derived: Derived) -> None:
     """The structures built from each level's snapshot, kept in step with the store."""
-    from server import lexicon
+    from server import lexicon, match
 
     derived.register("lexicon", lambda _derived, reader, level: lexicon.build(reader, level))
+    derived.register("matcher", lambda d, _reader, level: match.Matcher(d.get("lexicon", level)))
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -172,8 +173,10 @@ def create_app(settings: Settings) -> FastAPI:
         return JSONResponse(body, status_code=status, headers=headers)
 
     from server.routers import contributions, linkeddata, pages, review, sparql
+    from server.routers import match as match_routes
 
     app.include_router(sparql.router)
+    app.include_router(match_routes.router)
     app.include_router(contributions.router)
     app.include_router(contributions.history_router)
     app.include_router(review.router)

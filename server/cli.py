@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from server import rdfio
+from server import cli_match, rdfio
 from server.cli_common import (
     EXIT_ERROR,
     EXIT_INVALID,
@@ -275,6 +275,9 @@ def serve(
         raise fail(str(exc)) from None
     err.print(f"serving {settings.store_path} on http://{settings.host}:{settings.port}/", highlight=False)
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+
+
+cli_match.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,77 @@
+"""Seller signals: contact, price and delivery words, prices and phone numbers.
+
+An ambiguous label ("snow", ❄️) is weak evidence alone; next to a seller
+signal it counts fully. The words are small multilingual data in
+``server/data/seller_signals.tsv``; prices and phone numbers are patterns.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import ahocorasick
+
+from server.textnorm import Folded, fold
+
+KINDS = ("contact", "price", "delivery")
+# Amounts next to a currency ("50€", "€ 50", "20 zł"), phone numbers, messenger links.
+PATTERNS = {
+    "price": re.compile(
+        r"[€$£]\s?\d|\d(?:[.,]\d+)?\s?(?:€|\$|£|eur|euro|euros|usd|gbp|zł|zl|pln|kč|czk|kr|sek|nok|dkk|lei|ron|лв|ft|huf)(?!\w)",
+        re.IGNORECASE,
+    ),
+    "contact": re.compile(r"\+\d[\d \-]{7,}\d|(?<!\w)(?:t\.me|wa\.me|signal\.me)/", re.IGNORECASE),
+}
+
+
+@dataclass(frozen=True)
+class Signal:
+    start: int  # offset in the original text
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Signals:
+    automaton: Any  # ahocorasick.Automaton over " phrase " (folded, padded: whole words)
+    glue: frozenset[str]  # folded glue and signal words, for hashtags and user names
+    compact: frozenset[str]  # folded signal phrases without spaces (4sale, forsale, plug), 4+ letters
+
+    def find(self, folded: Folded) -> list[Signal]:
+        """Signals in a folded text, at offsets of its original."""
+        found = []
+        for end, (length, kind) in self.automaton.iter(folded.text):
+            start, stop = folded.original_span(end - length + 2, end)  # without the padding
+            found.append(Signal(start, stop, kind))
+        for kind, pattern in PATTERNS.items():
+            found.extend(Signal(m.start(), m.end(), kind) for m in pattern.finditer(folded.source))
+        return sorted(found, key=lambda s: s.start)
+
+
+def read_table() -> list[tuple[str, str, str]]:
+    """(kind, lang, phrase) rows of the data file."""
+    text = resources.files("server").joinpath("data/seller_signals.tsv").read_text(encoding="utf-8")
+    rows = [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+    return [(kind, lang, phrase) for kind, lang, phrase in rows[1:]]
+
+
+@functools.cache
+def load() -> Signals:
+    automaton = ahocorasick.Automaton()
+    glue = set()
+    for kind, _lang, phrase in read_table():
+        key = fold(phrase).strip()
+        if kind == "glue":
+            glue.add(key)
+        elif kind in KINDS:
+            automaton.add_word(f" {key} ", (len(key) + 2, kind))
+        else:
+            raise ValueError(f"unknown seller-signal kind {kind!r}")
+    automaton.make_automaton()
+    words = {fold(p).strip() for k, _l, p in read_table() if k != "glue"}
+    compact = {w.replace(" ", "") for w in words if len(w.replace(" ", "")) >= 4}
+    return Signals(automaton, frozenset(glue | words), frozenset(compact))

@@ -1,0 +1,88 @@
+"""``kp match``: posts in (JSONL or CSV, file or standard input), one JSON result per post out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from server.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("match-store") / "kp"
+    result = runner.invoke(app, ["load", "--store", str(path), "--quiet", "--no-validate"])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def kp_match(store: Path, *args: str, stdin: str | None = None) -> tuple[int, list[dict[str, object]], str]:
+    result = runner.invoke(app, ["match", "--store", str(store), "--quiet", *args], input=stdin)
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    return result.exit_code, lines, result.stderr
+
+
+def test_jsonl_from_standard_input(store: Path) -> None:
+    posts = [
+        json.dumps({"id": "p1", "text": "got c0c4ine, DM me"}),
+        json.dumps("Let it snow"),  # a bare string is a post too
+        json.dumps({"id": 7, "text": "#ketamine4sale", "lang": "en"}),
+    ]
+    code, lines, _ = kp_match(store, stdin="\n".join(posts) + "\n")
+    assert code == 0
+    assert [line["id"] for line in lines] == ["p1", 2, 7]
+    first = lines[0]["matches"]
+    assert isinstance(first, list) and first and all(m["text"] == "c0c4ine" for m in first)
+    assert lines[1]["matches"] == [] and lines[2]["matches"]
+
+
+def test_csv_file_and_output_file(store: Path, tmp_path: Path) -> None:
+    source = tmp_path / "posts.csv"
+    source.write_text('post_id,body\na,"fresh mdma, fast delivery"\nb,hello there\n', encoding="utf-8")
+    target = tmp_path / "out.jsonl"
+    args = [
+        "--format",
+        "csv",
+        "--text-field",
+        "body",
+        "--id-field",
+        "post_id",
+        "-o",
+        str(target),
+        str(source),
+    ]
+    code, _, _ = kp_match(store, *args)
+    assert code == 0
+    lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert [line["id"] for line in lines] == ["a", "b"]
+    assert lines[0]["matches"] and not lines[1]["matches"]
+
+
+def test_unreadable_lines_are_reported_and_the_rest_scanned(store: Path) -> None:
+    code, lines, _ = kp_match(store, stdin='not json\n{"txt": "x"}\n{"text": "c0c4ine"}\n')
+    assert code == 1
+    assert "not JSON" in str(lines[0]["error"]) and "text" in str(lines[1]["error"])
+    assert lines[2]["matches"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--level", "tlp-red"], "unknown level"),
+        (["--format", "csv"], "no column"),
+        (["missing.jsonl"], "no such file"),
+    ],
+)
+def test_usage_errors_exit_2(store: Path, args: list[str], message: str) -> None:
+    code, _, err = kp_match(store, *args, stdin="a,b\n1,2\n")
+    assert code == 2 and message in err
+
+
+def test_an_empty_store_asks_for_kp_load(tmp_path: Path) -> None:
+    code, _, err = kp_match(tmp_path / "none", stdin="")
+    assert code == 2 and "kp load" in err
