@@ -71,10 +71,11 @@ def ensure_loaded(settings: Settings, store: EmbeddedStore) -> None:
 
 def register_derived(derived: Derived) -> None:
     """The structures built from each level's snapshot, kept in step with the store."""
-    from server import lexicon, match
+    from server import lexicon, match, search
 
     derived.register("lexicon", lambda _derived, reader, level: lexicon.build(reader, level))
     derived.register("matcher", lambda d, _reader, level: match.Matcher(d.get("lexicon", level)))
+    derived.register("search", lambda d, _reader, level: search.Index.build(d.get("lexicon", level)))
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -172,7 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
             headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
         return JSONResponse(body, status_code=status, headers=headers)
 
-    from server.routers import contributions, linkeddata, pages, review, sparql
+    from server.routers import contributions, docs, linkeddata, pages, review, search, sparql
     from server.routers import match as match_routes
 
     app.include_router(sparql.router)
@@ -180,6 +181,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(contributions.router)
     app.include_router(contributions.history_router)
     app.include_router(review.router)
+    app.include_router(search.router)
+    docs.mount(app)
     app.include_router(pages.router)
     app.include_router(linkeddata.router)
     return app

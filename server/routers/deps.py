@@ -92,3 +92,13 @@ async def read_body(request: Request, limit: int) -> bytes:
         if len(body) > limit:
             raise TooLarge(f"the request body is over {limit} bytes")
     return bytes(body)
+
+
+def local_path(request: Request, iri: str) -> str:
+    """The path on this server of a Knowledge Package IRI (others stay as they are),
+    keeping the interface language."""
+    base: str = request.app.state.settings.base
+    if not iri.startswith(base):
+        return iri
+    lang = ui_language(request)
+    return "/" + iri[len(base) :] + ("" if lang == "en" else f"?lang={lang}")
