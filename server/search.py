@@ -9,7 +9,8 @@ Keys: NFKC, casefold, accents stripped, emoji variation selectors, skin tones
 and joiners dropped, punctuation as spaces, ``#`` and emoji kept. A second key
 folds leetspeak and look-alike letters of other scripts (``textnorm.fold``).
 Typos are found by edit distance (optimal string alignment: a swap of two
-neighbouring letters is one edit; rapidfuzz) among keys of similar length. Ranking: exact, then prefix of the label, prefix of a later word, the
+neighbouring letters is one edit; rapidfuzz) among keys of similar length that
+share the first or the last character. Ranking: exact, then prefix of the label, prefix of a later word, the
 disguised spelling, then typos by distance; within each, prefLabel before
 altLabel before hiddenLabel, the requested language first.
 """
@@ -79,7 +80,9 @@ class Index:
     folded: dict[str, list[int]] = field(default_factory=dict)
     prefix_keys: list[str] = field(default_factory=list)  # sorted, with word suffixes
     prefix_refs: list[tuple[int, bool]] = field(default_factory=list)  # (entry, is label start)
-    by_length: dict[int, list[str]] = field(default_factory=dict)  # unique keys by length, for typos
+    #: Unique keys by (length, first character) and by (length, last character), for typos.
+    by_first: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    by_last: dict[tuple[int, str], list[str]] = field(default_factory=dict)
     pref_names: dict[str, dict[str, str]] = field(default_factory=dict)  # concept -> lang -> prefLabel
 
     @classmethod
@@ -105,10 +108,12 @@ class Index:
         index.prefix_keys = [p[0] for p in prefix]
         index.prefix_refs = [(p[1], p[2]) for p in prefix]
         index.exact, index.folded = dict(exact), dict(folded)
-        lengths: dict[int, list[str]] = defaultdict(list)
+        by_first: dict[tuple[int, str], list[str]] = defaultdict(list)
+        by_last: dict[tuple[int, str], list[str]] = defaultdict(list)
         for key in exact:
-            lengths[len(key)].append(key)
-        index.by_length = dict(lengths)
+            by_first[(len(key), key[0])].append(key)
+            by_last[(len(key), key[-1])].append(key)
+        index.by_first, index.by_last = dict(by_first), dict(by_last)
         return index
 
     # ------------------------------------------------------------ finding
@@ -125,21 +130,25 @@ class Index:
         return hits
 
     def _fuzzy(self, key: str) -> list[Hit]:
+        """Labels one edit away (two for words over five letters). Candidates share the
+        query's first or its last character (one edit cannot change both; two rarely do),
+        which keeps this fast on large vocabularies."""
         if len(key) < 3:
             return []
         most = 1 if len(key) <= 5 else 2
-        hits: list[Hit] = []
+        found: dict[str, int] = {}
         for length in range(len(key) - most, len(key) + most + 1):
-            choices = self.by_length.get(length)
-            if not choices:
-                continue
-            found = process.extract(key, choices, scorer=distance.OSA.distance, score_cutoff=most,
-                                    limit=None)  # fmt: skip
-            for candidate, dist, _ in found:
-                if dist:
-                    hits.extend(
-                        Hit(self.lexicon.entries[i], "fuzzy", int(dist)) for i in self.exact[candidate]
-                    )
+            for choices in (self.by_first.get((length, key[0])), self.by_last.get((length, key[-1]))):
+                if not choices:
+                    continue
+                for candidate, dist, _ in process.extract(
+                    key, choices, scorer=distance.OSA.distance, score_cutoff=most, limit=None
+                ):
+                    if dist:
+                        found[candidate] = int(dist)
+        hits: list[Hit] = []
+        for candidate, dist in found.items():
+            hits.extend(Hit(self.lexicon.entries[i], "fuzzy", dist) for i in self.exact[candidate])
         return hits
 
     def candidates(self, query: str, fuzzy: bool = True, cap: int | None = None) -> list[Hit]:
