@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh test,bench
+scripts/ensure-chromium.sh
 .venv/bin/ruff check server scripts benchmarks tests
 .venv/bin/ruff format --check server scripts benchmarks tests
 .venv/bin/mypy
