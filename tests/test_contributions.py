@@ -528,6 +528,10 @@ def test_a_national_expert_round_trip(server: LiveServer, tokens: Tokens) -> Non
     assert again.status_code == 409
 
     assert visible(None, "zzqśnieżka")  # TLP:CLEAR label: public at once, no restart
+    found = httpx.get(server.url + "/api/v1/search", params={"q": "zzqsniezka"}).json()  # search sees it
+    assert [r["matched"]["text"] for r in found["results"]] == ["zzqśnieżka"]  # ... but not the AMBER one
+    matched = httpx.post(server.url + "/api/v1/match", json={"texts": ["selling zzqśnieżka cheap"]}).json()
+    assert "zzqśnieżka" in str(matched)  # and so does the matcher
     assert not visible(None, "zzqsniezka-tajna") and not visible(tokens.partner, "zzqsniezka-tajna")
     assert visible(tokens.reviewer, "zzqsniezka-tajna")  # TLP:AMBER: law enforcement only
     term = httpx.get(server.url + "/sparql", headers={"Accept": "text/csv"}, params={
