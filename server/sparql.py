@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,19 +106,30 @@ def choose_formats(accept: str | None) -> tuple[str | None, str | None]:
     return results, graph
 
 
-def run_query(
-    settings: Settings, store: EmbeddedStore, pool: QueryPool, caller: Caller, request: SparqlRequest
-) -> QueryOutcome:
+def prepare_query(
+    settings: Settings, store: EmbeddedStore, caller: Caller, request: SparqlRequest
+) -> QueryJob:
+    """Check a query request and say what a worker must run (cheap: no query evaluation)."""
     if request.query is None:
         raise BadRequest("no query given")
     check_text(request.query, "query")
     results_media, graph_media = choose_formats(request.accept)
     asked = request.default_graph_uris or request.named_graph_uris or any(query_dataset(request.query))
     default, named = dataset(settings, store, caller, request) if asked else ([], [])
-    job = QueryJob(
+    return QueryJob(
         request.query, caller.level, not asked, default, named, results_media, graph_media, settings.row_cap
     )
-    return pool.run(job)
+
+
+async def run_query(
+    settings: Settings, store: EmbeddedStore, pool: QueryPool, caller: Caller, request: SparqlRequest
+) -> QueryOutcome:
+    """Prepare (in a thread for long texts) and run a query in a worker process."""
+    if request.query is not None and len(request.query) > 20_000:
+        job = await asyncio.to_thread(prepare_query, settings, store, caller, request)
+    else:
+        job = prepare_query(settings, store, caller, request)
+    return await pool.run(job)
 
 
 def run_update(store: EmbeddedStore, changed: Callable[[], None], caller: Caller, text: str) -> None:

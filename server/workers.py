@@ -10,13 +10,19 @@ and a fresh worker takes its place; other requests go on in the other
 workers meanwhile. After every write the owner takes a new snapshot and
 workers switch to it before their next query, so they never answer from
 stale data.
+
+The pool is driven from the event loop: a job is written to an idle worker's
+pipe and the loop waits for the pipe to become readable (no thread hand-off
+per query, which cost more than the query itself for a lookup).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 import multiprocessing as mp
-import queue
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +31,8 @@ from typing import Any
 
 from server.errors import KpError, NotAcceptable, Overloaded, QueryAborted, QuerySyntaxError, QueryTimeout
 from server.store import SnapshotSet
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -122,47 +130,68 @@ class QueryPool:
         self.snapshots = snapshots
         self.timeout = timeout
         self.wait = wait
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._workers = [_Worker(self._ctx, self.memory_mb) for _ in range(max(1, size))]
+        self._idle: asyncio.Queue[_Worker] | None = None  # made in the event loop on first use
         self._lock = threading.Lock()
         self._closed = False
-        for _ in range(max(1, size)):
-            self._idle.put(_Worker(self._ctx, self.memory_mb))
 
     def use_snapshots(self, snapshots: SnapshotSet) -> None:
         """Answer the next queries from these snapshots."""
         with self._lock:
             self.snapshots = snapshots
 
-    def run(self, job: QueryJob, timeout: float | None = None) -> QueryOutcome:
-        """Run a job; blocks the calling thread (call it from a thread pool)."""
+    def _fresh(self, old: _Worker) -> _Worker:
+        old.kill()
+        return _Worker(self._ctx, self.memory_mb)
+
+    async def run(self, job: QueryJob, timeout: float | None = None) -> QueryOutcome:
+        """Run a job in a worker process; the caller's coroutine waits, the loop goes on."""
         limit = self.timeout if timeout is None else timeout
+        loop = asyncio.get_running_loop()
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            for worker in self._workers:
+                self._idle.put_nowait(worker)
         try:
-            worker = self._idle.get(timeout=self.wait)
-        except queue.Empty:
+            worker = await asyncio.wait_for(self._idle.get(), self.wait)
+        except TimeoutError:
             raise Overloaded("all query workers are busy; try again shortly") from None
         started = time.monotonic()
         try:
             worker.conn.send((str(self.snapshots.levels[job.level]), job))
-            if not worker.conn.poll(limit):
-                worker.kill()
-                worker = _Worker(self._ctx, self.memory_mb)
+            readable: asyncio.Future[None] = loop.create_future()
+
+            def ready(future: asyncio.Future[None] = readable) -> None:
+                if not future.done():
+                    future.set_result(None)
+
+            loop.add_reader(worker.conn.fileno(), ready)
+            try:
+                await asyncio.wait_for(readable, limit)
+            except TimeoutError:
+                worker = await loop.run_in_executor(None, self._fresh, worker)
                 raise QueryTimeout(
                     f"the query ran past the time limit of {limit:g} s and was cancelled; "
                     "narrow it (LIMIT, more specific patterns) or ask an administrator for a longer limit"
-                )
+                ) from None
+            finally:
+                with contextlib.suppress(OSError, ValueError):
+                    loop.remove_reader(worker.conn.fileno())
+                    # uvloop leaves a watched descriptor non-blocking; Connection.recv needs blocking.
+                    os.set_blocking(worker.conn.fileno(), True)
             answer = worker.conn.recv()
             if answer[0] == "aborted":
                 raise EOFError
-        except (EOFError, BrokenPipeError, OSError):
-            worker.kill()
-            worker = _Worker(self._ctx, self.memory_mb)
+        except (EOFError, BrokenPipeError, OSError) as exc:
+            log.warning("query worker lost (%s: %s); starting a fresh one", type(exc).__name__, exc)
+            worker = await loop.run_in_executor(None, self._fresh, worker)
             raise QueryAborted(
                 "the query stopped before it finished (it may have needed more memory than a query may use); "
                 "narrow it and try again"
             ) from None
         finally:
             if not self._closed:
-                self._idle.put(worker)
+                self._idle.put_nowait(worker)
             else:
                 worker.kill()
         if answer[0] == "ok":
@@ -178,11 +207,11 @@ class QueryPool:
 
     def close(self) -> None:
         self._closed = True
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                break
+        workers = list(self._workers)
+        if self._idle is not None:
+            while not self._idle.empty():
+                workers.append(self._idle.get_nowait())
+        for worker in {id(w): w for w in workers}.values():
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
             worker.kill()

@@ -113,9 +113,9 @@ async def _handle(
     if wants_html and request.method == "GET":
         spec = sparql.SparqlRequest(spec.query, None, spec.default_graph_uris, spec.named_graph_uris,
                                     "application/sparql-results+json, text/turtle;q=0.9")  # fmt: skip
-        outcome = await run_in_threadpool(sparql.run_query, settings, store, pool, caller, spec)
+        outcome = await sparql.run_query(settings, store, pool, caller, spec)
         return _editor(request, query, outcome)
-    outcome = await run_in_threadpool(sparql.run_query, settings, store, pool, caller, spec)
+    outcome = await sparql.run_query(settings, store, pool, caller, spec)
     return _respond(outcome)
 
 
