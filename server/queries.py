@@ -183,3 +183,14 @@ WHERE {
     OPTIONAL { ?contribution rdfs:comment ?reason }
 }
 """
+
+DEPRECATION_RECORDS = """
+SELECT ?activity ?concept ?replacedBy ?decided ?reason WHERE {
+    ?activity a prov:Activity ;
+        dct:type "deprecation" ;
+        prov:used ?concept ;
+        prov:endedAtTime ?decided .
+    OPTIONAL { ?activity dct:isReplacedBy ?replacedBy }
+    OPTIONAL { ?activity rdfs:comment ?reason }
+}
+"""

@@ -673,3 +673,26 @@ def test_review_pages_sign_in_decide_and_refuse_forged_forms(server: LiveServer,
             stranger.post(f"/review/{cid}/reject", data={"csrf": csrf.group(1), "reason": "x"}).status_code
             == 401
         )
+
+
+def test_deprecation_replaces_without_deleting(server: LiveServer, tokens: Tokens) -> None:
+    url = server.url + "/api/v1/deprecations"
+    body = {"concept": "T0002", "replaced_by": "T0001", "reason": "merged with the number code"}
+    assert httpx.post(url, json=body).status_code == 401
+    assert httpx.post(url, json=body, headers=auth(tokens.contributor)).status_code == 403
+    assert (
+        httpx.post(url, json={**body, "concept": "T9999"}, headers=auth(tokens.reviewer)).status_code == 404
+    )
+    assert (
+        httpx.post(url, json={**body, "replaced_by": "T0002"}, headers=auth(tokens.reviewer)).status_code
+        == 400
+    )
+    done = httpx.post(url, json=body, headers=auth(tokens.reviewer))
+    assert done.status_code == 201, done.text
+    assert httpx.post(url, json=body, headers=auth(tokens.reviewer)).status_code == 409
+    document = httpx.get(server.url + "/term/T0002.nt").text
+    assert "<http://www.w3.org/2002/07/owl#deprecated>" in document
+    assert "<http://purl.org/dc/terms/isReplacedBy> <https://w3id.org/drugkp/term/T0001>" in document
+    assert httpx.get(server.url + "/term/T0002.html").status_code == 200  # still resolves, with a banner
+    history = httpx.get(server.url + "/api/v1/history").json()
+    assert any(e.get("concept", "").endswith("/T0002") and e["status"] == "deprecated" for e in history)

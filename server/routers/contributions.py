@@ -9,8 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from server import deprecation
 from server.contributions import TABLE_TYPES, Contributions
 from server.errors import BadRequest
+from server.loader import meta_graph
 from server.routers import deps
 from server.template_files import template_csv, template_xlsx
 
@@ -75,12 +77,43 @@ async def submit(request: Request) -> Response:
                         headers={"Location": f"/api/v1/contributions/{record.id}"})  # fmt: skip
 
 
-@history_router.get("/api/v1/history", summary="Approvals, rejections and withdrawals since a date")
+@history_router.get(
+    "/api/v1/history", summary="Approvals, rejections, withdrawals and deprecations since a date"
+)
 def history(request: Request, since: str | None = None) -> list[dict[str, Any]]:
     caller = deps.caller(request)
     lexicon = deps.derived(request, "lexicon", caller.level)
     visible = {entry.concept for entry in lexicon.entries}
-    return _workflow(request).history(caller, since, visible)
+    workflow = _workflow(request)
+    entries = workflow.history(caller, since, visible)
+    entries += deprecation.history(workflow.store, workflow.records_graph, since, visible)
+    return sorted(entries, key=lambda e: e["decided"], reverse=True)
+
+
+class DeprecationRequest(BaseModel):
+    concept: str = Field(..., description="The term to deprecate: its id (T0123) or URI.")
+    replaced_by: str = Field(..., description="The term that replaces it: id or URI.")
+    reason: str = Field(..., description="Why.")
+
+
+@history_router.post("/api/v1/deprecations", status_code=201, tags=["contributions"],
+                     summary="Deprecate a term in favour of another (reviewers); nothing is deleted")  # fmt: skip
+async def deprecate(request: Request, body: DeprecationRequest) -> dict[str, Any]:
+    caller = deps.caller(request)
+    caller.require("reviewer", "admin")
+    workflow = _workflow(request)
+    settings = deps.settings(request)
+    lexicon = deps.derived(request, "lexicon", "tlp-amber")
+
+    def run() -> deprecation.Deprecation:
+        with workflow.lock:
+            return deprecation.deprecate(workflow.store, lexicon, settings.base, meta_graph(settings),
+                                         workflow.records_graph, caller, body.concept, body.replaced_by,
+                                         body.reason)  # fmt: skip
+
+    record = await run_in_threadpool(run)
+    await run_in_threadpool(request.app.state.store_changed)
+    return record.__dict__
 
 
 @router.get("", summary="List contributions (contributors see their own)")
