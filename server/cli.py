@@ -291,6 +291,11 @@ def serve(
     uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
 
 
+from server.cli_release import release as _release  # noqa: E402
+
+app.command()(_release)
+
+
 def main() -> None:
     try:
         app()

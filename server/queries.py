@@ -160,3 +160,61 @@ SELECT ?concept ?form ?kind ?deprecated WHERE {
     OPTIONAL { ?concept owl:deprecated ?deprecated }
 }
 """
+
+# ------------------------------------------------------------------ exports
+# Label details the lexicon does not carry: benign meanings and notes.
+EXPORT_LABEL_DETAILS = """
+SELECT ?label ?what ?value WHERE {
+    ?concept a kp:DrugTerm ;
+        skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
+    { ?label kp:benignMeaning ?value BIND ("benign" AS ?what) }
+    UNION {
+        ?label skos:note|skos:scopeNote|skos:editorialNote|skos:changeNote|rdfs:comment ?value
+        BIND ("note" AS ?what)
+    }
+}
+"""
+
+EXPORT_DEFINITIONS = """
+SELECT ?concept ?definition WHERE { ?concept a kp:DrugTerm ; skos:definition ?definition }
+"""
+
+# Mapping triples of substances and terms to other vocabularies (for SSSOM).
+EXPORT_MAPPINGS = """
+SELECT ?subject ?predicate ?object ?subjectLabel WHERE {
+    VALUES ?predicate { skos:exactMatch skos:closeMatch skos:broadMatch skos:narrowMatch skos:relatedMatch }
+    ?subject ?predicate ?object .
+    OPTIONAL { ?subject skos:prefLabel ?subjectLabel FILTER (LANG(?subjectLabel) = "en") }
+} ORDER BY ?subject ?predicate ?object
+"""
+
+# Concepts for the MISP taxonomy: substances (with their English names and
+# definitions) and drug terms (with their preferred labels).
+EXPORT_SUBSTANCES = """
+SELECT ?concept ?name ?definition ?group ?deprecated WHERE {
+    ?concept a kp:Substance .
+    OPTIONAL { ?concept skos:prefLabel ?name FILTER (LANG(?name) = "en") }
+    OPTIONAL { ?concept skos:definition ?definition FILTER (LANG(?definition) = "en") }
+    OPTIONAL { ?concept a kp:SubstanceGroup BIND (true AS ?group) }
+    OPTIONAL { ?concept owl:deprecated ?deprecated }
+} ORDER BY ?concept
+"""
+
+EXPORT_SCHEME_CODES = """
+SELECT ?concept ?name ?definition WHERE {
+    ?concept skos:inScheme ?scheme .
+    OPTIONAL { ?concept skos:prefLabel ?name FILTER (LANG(?name) = "en") }
+    OPTIONAL { ?concept skos:definition ?definition FILTER (LANG(?definition) = "en") }
+} ORDER BY ?concept
+"""
+
+# VoID statistics of a level.
+EXPORT_VOID_COUNTS = """
+SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
+    (COUNT(DISTINCT ?o) AS ?objects)
+WHERE { ?s ?p ?o }
+"""
+
+EXPORT_CLASS_COUNTS = """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?entities) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class
+"""
