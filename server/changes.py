@@ -172,4 +172,5 @@ def changelog(version: str, previous: str | None, issued: str, package: str, cha
 
 def _md(text: str) -> str:
     """Labels are data: keep Markdown from reading them as markup."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|<>" else c for c in text)
+    escaped = "".join("\\" + c if c in "\\`*_[]|<>" else c for c in text)
+    return "\\" + escaped if escaped[:1] in ("#", "+", "-", "!") else escaped

@@ -50,7 +50,7 @@ DRUGS_CLASSES: dict[str, tuple[str, str]] = {
     "dmt": ("organoheterocyclic-compounds", "indoles-and-derivatives"),
     "mdma": ("organoheterocyclic-compounds", "benzodioxoles"),
     "mda": ("organoheterocyclic-compounds", "benzodioxoles"),
-    "thc": ("organoheterocyclic-compounds", "benzopyrans"),
+    "tetrahydrocannabinol": ("organoheterocyclic-compounds", "benzopyrans"),
     "amphetamine": ("benzenoids", "benzene-and-substituted-derivatives"),
     "methamphetamine": ("benzenoids", "benzene-and-substituted-derivatives"),
     "mescaline": ("benzenoids", "benzene-and-substituted-derivatives"),
