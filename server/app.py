@@ -156,9 +156,10 @@ def create_app(settings: Settings) -> FastAPI:
             headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
         return JSONResponse(body, status_code=status, headers=headers)
 
-    from server.routers import linkeddata, pages, sparql
+    from server.routers import linkeddata, pages, releases, sparql
 
     app.include_router(sparql.router)
     app.include_router(pages.router)
+    app.include_router(releases.router)  # before linkeddata: /release/{version} is served from dist/
     app.include_router(linkeddata.router)
     return app

@@ -28,7 +28,7 @@ from server.config import Settings
 from server.dcat import FileInfo
 from server.errors import KpError, NotFound
 from server.loader import meta_graph
-from server.store import EmbeddedStore
+from server.store import VISIBLE_LEVELS, EmbeddedStore
 
 VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$")
 RESERVED = {"latest"}
@@ -72,12 +72,19 @@ class Release:
 
 
 def check_version(version: str) -> str:
-    if not VERSION.match(version) or version in RESERVED or ".." in version:
+    # A version ending like a document (".ttl") would clash with /release/{version}.ttl.
+    document = version.rpartition(".")[2] in ("html", "ttl", "jsonld", "rdf", "nt")
+    if not VERSION.match(version) or version in RESERVED or ".." in version or document:
         raise ReleaseError(
             f"{version!r} is not a release version: use letters, digits, '.', '-', '+' or '_' "
             "(at most 64, starting with a letter or digit), e.g. 2026.12 or 1.0.0"
         )
     return version
+
+
+def visible_to(package: str | None, level: str) -> bool:
+    """Whether a reader of ``level`` may download a file of ``package`` (None: shared files)."""
+    return package is None or exports.PACKAGES[package] in VISIBLE_LEVELS[level]
 
 
 def media_type(path: str) -> str:
