@@ -41,15 +41,16 @@ UNSPECIFIED = "semapv:UnspecifiedMatching"
 class MappingSet:
     meta: dict[str, Any]
     rows: list[dict[str, str]] = field(default_factory=list)
+    columns: tuple[str, ...] = COLUMNS
 
     def tsv(self) -> str:
         """The SSSOM TSV: the metadata block as ``#``-prefixed YAML, then the table."""
         header = "".join(f"#{line}\n" for line in self.yaml().splitlines())
         body = io.StringIO()
         writer = csv.writer(body, delimiter="\t", lineterminator="\n")
-        writer.writerow(COLUMNS)
+        writer.writerow(self.columns)
         for row in self.rows:
-            writer.writerow([_cell(row.get(c, "")) for c in COLUMNS])
+            writer.writerow([_cell(row.get(c, "")) for c in self.columns])
         return header + body.getvalue()
 
     def yaml(self) -> str:

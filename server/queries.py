@@ -218,3 +218,26 @@ WHERE { ?s ?p ?o }
 EXPORT_CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?entities) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class
 """
+
+# ------------------------------------------------------------- SKOS import
+# Labels of an external SKOS vocabulary (plain SKOS or SKOS-XL).
+IMPORT_EXTERNAL_LABELS = """
+SELECT ?concept ?form ?kind WHERE {
+    ?concept a skos:Concept .
+    { ?concept skos:prefLabel ?form BIND ("pref" AS ?kind) }
+    UNION { ?concept skos:altLabel ?form BIND ("alt" AS ?kind) }
+    UNION { ?concept skos:hiddenLabel ?form BIND ("hidden" AS ?kind) }
+    UNION { ?concept skosxl:prefLabel/skosxl:literalForm ?form BIND ("pref" AS ?kind) }
+    UNION { ?concept skosxl:altLabel/skosxl:literalForm ?form BIND ("alt" AS ?kind) }
+    UNION { ?concept skosxl:hiddenLabel/skosxl:literalForm ?form BIND ("hidden" AS ?kind) }
+    FILTER (isIRI(?concept) && isLiteral(?form))
+}
+"""
+
+# Which of some IRIs are concepts of the Knowledge Package (in any graph).
+KNOWN_CONCEPTS = """
+SELECT DISTINCT ?concept WHERE {
+    VALUES ?concept { ?conceptIris }
+    { ?concept a kp:Substance } UNION { ?concept a kp:DrugTerm }
+}
+"""
