@@ -29,7 +29,9 @@ COLUMNS = (
     "subject_label",
     "predicate_id",
     "object_id",
+    "object_label",
     "mapping_justification",
+    "confidence",
     "author_label",
     "comment",
 )
@@ -142,7 +144,9 @@ def build(
                 "subject_label": label.value if isinstance(label, ox.Literal) else "",
                 "predicate_id": curies.compact(predicate.value),
                 "object_id": curies.compact(obj.value),
+                "object_label": (record or {}).get("object_label") or "",
                 "mapping_justification": (record or {}).get("mapping_justification") or UNSPECIFIED,
+                "confidence": (record or {}).get("confidence") or "",
                 "author_label": (record or {}).get("author_label") or "Drug-term Knowledge Package editors",
                 "comment": (record or {}).get("comment")
                 or "asserted in the vocabulary without an SSSOM record; awaiting curation",

@@ -137,6 +137,13 @@ def test_apply_publishes_the_accepted_rows_only(checkout: Path) -> None:
     mapping_rows = rows(checkout / "dist" / "1" / "public" / "mappings" / "drugkp.sssom.tsv")
     lexical = [r for r in mapping_rows if r["mapping_justification"] == "semapv:LexicalMatching"]
     assert lexical and all(r["object_id"].startswith("example:") for r in lexical)
+    assert all(0 < float(r["confidence"]) <= 1 and r["object_label"] for r in lexical)
+    from sssom.parsers import parse_sssom_table
+    from sssom.validators import validate
+
+    msdf = parse_sssom_table(checkout / "dist" / "1" / "public" / "mappings" / "drugkp.sssom.tsv")
+    for kind, report in validate(msdf, fail_on_error=False).items():
+        assert not getattr(report, "results", []), kind
 
 
 def test_apply_refuses_unknown_subjects_and_changes_nothing(checkout: Path) -> None:
