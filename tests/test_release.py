@@ -116,6 +116,14 @@ def test_bad_versions_are_refused(seed_store: Path, tmp_path: Path, version: str
     assert not any(tmp_path.iterdir())
 
 
+def test_an_unknown_previous_release_is_refused(seed_store: Path, folder: Path) -> None:
+    code, _out, err = kp(
+        "release", "1.1", "--store", str(seed_store), "--out", str(folder.parent), "--previous", "0.9", "-q"
+    )
+    assert code == 2 and "no release '0.9'" in err
+    assert not (folder.parent / "1.1").exists()
+
+
 def test_release_without_a_store_says_so(tmp_path: Path) -> None:
     code, _out, err = kp("release", "9", "--store", str(tmp_path / "none"), "--out", str(tmp_path / "dist"))
     assert code == 2
@@ -433,6 +441,14 @@ def test_a_second_release_after_changes_reports_them(tmp_path: Path, settings: S
     log = (second.path / "CHANGELOG.md").read_text()
     assert "Changes since 1." in log and "* beuh-test — <https://w3id.org/drugkp/term/T9999>" in log
     assert "| fr | 1 | 0 | 1 | 0 |" in log  # beuh-test added; acide deprecated with its concept
+    # A release that replaces another still passes DCAT-AP (dct:replaces the earlier one).
+    record = Graph().parse(second.path / "catalog.ttl", format="turtle")
+    assert (
+        URIRef("https://w3id.org/drugkp/release/2"),
+        URIRef("http://purl.org/dc/terms/replaces"),
+        URIRef("https://w3id.org/drugkp/release/1"),
+    ) in record
+    assert _dcat_report(record)[0]
     # The first release still holds what it held: releases are immutable.
     assert release.verify(first) == []
     assert json.loads((first.path / "public" / "changes.json").read_text())["previous"] is None
