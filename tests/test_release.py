@@ -124,6 +124,11 @@ def test_an_unknown_previous_release_is_refused(seed_store: Path, folder: Path) 
     assert not (folder.parent / "1.1").exists()
 
 
+def test_the_release_folder_is_a_setting() -> None:
+    assert Settings.from_env({"KP_DIST": "elsewhere/dist"}).dist_path == Path("elsewhere/dist")
+    assert Settings.from_env({}).dist_path == ROOT / "dist"
+
+
 def test_release_without_a_store_says_so(tmp_path: Path) -> None:
     code, _out, err = kp("release", "9", "--store", str(tmp_path / "none"), "--out", str(tmp_path / "dist"))
     assert code == 2
@@ -181,7 +186,7 @@ def test_context_is_local_and_compacts_the_dump(folder: Path) -> None:
 
 
 # ------------------------------------------------------------ label tables
-@pytest.mark.parametrize("package", ["public", "partner"])
+@pytest.mark.parametrize("package", list(exports.PACKAGES))
 def test_csv_and_xlsx_reread_to_the_rows_of_the_level(
     folder: Path, level_reader: Callable[[str], EmbeddedStore], package: str
 ) -> None:
