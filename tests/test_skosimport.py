@@ -157,3 +157,19 @@ def test_apply_refuses_unknown_subjects_and_changes_nothing(checkout: Path) -> N
     code, _out, err = kp("mappings", "apply", str(bad), "--store", str(checkout / "store"), data=checkout)
     assert code == 2 and "not in the vocabulary" in err and "S9999" in err
     assert not (checkout / "vocab" / "mappings" / "bad.sssom.tsv").exists()
+
+
+def test_apply_never_overwrites_the_generated_mapping_set(checkout: Path) -> None:
+    generated = checkout / "vocab" / "mappings" / "substances.sssom.tsv"
+    before = generated.read_bytes()
+    reviewed = checkout / "substances.sssom.tsv"
+    reviewed.write_text(
+        "#curie_map:\n#  kpsub: https://w3id.org/drugkp/substance/\n#  ex: https://glossary.example.org/drugs/\n"
+        "#mapping_set_id: https://example.org/reviewed\n"
+        "subject_id\tpredicate_id\tobject_id\tmapping_justification\n"
+        "kpsub:S0019\tskos:exactMatch\tex:c1\tsemapv:ManualMappingCuration\n"
+    )
+    store = str(checkout / "store")
+    code, _out, err = kp("mappings", "apply", str(reviewed), "--store", store, "--replace", data=checkout)
+    assert code == 2 and "generated from vocab/source" in err
+    assert generated.read_bytes() == before
