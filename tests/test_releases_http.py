@@ -54,6 +54,9 @@ def test_release_list_in_html_and_json(served: LiveServer) -> None:
     assert [r["version"] for r in listed] == ["1.1", "1.0"]
     assert listed[0]["previous"] == "1.0"
     assert get(served, "/release", follow_redirects=False).status_code == 308
+    for path in ("/release/", "/release/1.0.html", "/release/1.0/public/drugkp.ttl", "/dump.nt"):
+        head = httpx.head(served.url + path, timeout=60)
+        assert head.status_code == 200 and head.content == b"", path
 
 
 @pytest.mark.parametrize(

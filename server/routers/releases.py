@@ -54,12 +54,12 @@ def _view(request: Request, found: release.Release) -> dict[str, Any]:
     return {"release": found, "groups": groups, "level": level}
 
 
-@router.get("/release", include_in_schema=False)
+@router.api_route("/release", methods=["GET", "HEAD"], include_in_schema=False)
 async def release_root() -> Response:
     return RedirectResponse("/release/", status_code=308)
 
 
-@router.get("/release/", summary="The releases (HTML, or JSON by Accept)")
+@router.api_route("/release/", methods=["GET", "HEAD"], summary="The releases (HTML, or JSON by Accept)")
 async def release_list(request: Request) -> Response:
     found = await run_in_threadpool(release.releases, deps.settings(request).dist_path)
     # formats.parse_accept reads application/json as SPARQL results JSON: offer both names.
