@@ -110,10 +110,30 @@ def release_iri(base: str, version: str, part: str | None = None) -> str:
     return f"{base}release/{version}" + (f"/{part}" if part else "")
 
 
+def language_iri(tag: str) -> str | None:
+    """The EU authority table's IRI of a language (by its ISO 639-3 code), None for ``zxx``."""
+    import langcodes
+
+    primary = tag.split("-", 1)[0].lower()
+    if primary in ("zxx", "und", "mul", ""):
+        return None
+    try:
+        code = langcodes.Language.get(primary).to_alpha3()
+    except (LookupError, ValueError):
+        return None
+    return f"{EU}language/{code.upper()}"
+
+
 def catalogue(
-    base: str, version: str, issued: str, files: list[FileInfo], previous: str | None = None
+    base: str,
+    version: str,
+    issued: str,
+    files: list[FileInfo],
+    previous: str | None = None,
+    languages: dict[str | None, list[str]] | None = None,
 ) -> list[ox.Triple]:
-    """The DCAT-AP catalogue record of one release (``issued``: an xsd:date)."""
+    """The DCAT-AP catalogue record of one release (``issued``: an xsd:date;
+    ``languages``: the language tags of each package's labels)."""
     g = _Graph()
     date = _typed(issued, "date")
     publisher = _iri(f"{base}publisher")
@@ -173,6 +193,12 @@ def catalogue(
         g.add(node, DCT + "identifier", ox.Literal(node.value))
         if previous:
             g.add(node, PREFIXES["dct"] + "replaces", _iri(release_iri(base, previous, package)))
+        for tag in (languages or {}).get(package, []):
+            found = language_iri(tag)
+            if found:
+                language = _iri(found)
+                g.typed(language, DCT + "LinguisticSystem")
+                g.add(node, DCT + "language", language)
     for info in files:
         dist = _iri(f"{release_iri(base, version)}/{info.path}")
         url = _iri(f"{release_iri(base, version)}/{info.path}")

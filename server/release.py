@@ -193,6 +193,7 @@ def build(
         step("ontology, shapes and context")
 
         stats: dict[str, dcat.VoidStats] = {}
+        languages: dict[str | None, list[str]] = {}
         public_log = ""
         for package, level in exports.PACKAGES.items():
             data = exports.level_data(store, meta, level)
@@ -207,6 +208,7 @@ def build(
                 )
             step(f"{package}: RDF dumps")
             rows = exports.label_rows(data)
+            languages[package] = sorted(rows)
             for sub in ("labels", "wordlists"):
                 (folder / sub).mkdir()
             for lang, found in rows.items():
@@ -289,7 +291,14 @@ def build(
         previous_version = before.version if before is not None else None
         with (root / "catalog.ttl").open("wb") as output:
             ox.serialize(
-                dcat.catalogue(settings.base, version, day, files, previous_version),
+                dcat.catalogue(
+                    settings.base,
+                    version,
+                    day,
+                    files,
+                    previous_version,
+                    {**languages, None: languages["public"]},
+                ),
                 output,
                 ox.RdfFormat.TURTLE,
                 prefixes=dcat.DCAT_PREFIXES,

@@ -457,3 +457,17 @@ def test_a_second_release_after_changes_reports_them(tmp_path: Path, settings: S
     # The first release still holds what it held: releases are immutable.
     assert release.verify(first) == []
     assert json.loads((first.path / "public" / "changes.json").read_text())["previous"] is None
+
+
+def test_datasets_name_their_languages_from_the_eu_authority_table(folder: Path) -> None:
+    triples = list(ox.parse(path=str(folder / "catalog.ttl")))
+    public = "https://w3id.org/drugkp/release/1.0/public"
+    languages = {
+        t.object.value
+        for t in triples
+        if t.subject.value == public and t.predicate.value.endswith("/language")
+    }
+    authority = "http://publications.europa.eu/resource/authority/language/"
+    assert {authority + code for code in ("ENG", "DEU", "ELL", "NOB", "GLE", "MLT", "ISL")} <= languages
+    assert all(iri.startswith(authority) and iri[len(authority) :].isupper() for iri in languages)
+    assert not [iri for iri in languages if iri.endswith("ZXX")]  # emoji have no language
