@@ -13,6 +13,7 @@ typed here.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -215,6 +216,12 @@ def catalogue(
             g.typed(file_type, DCT + "MediaTypeOrExtent")
             g.add(dist, DCT + "format", file_type)
         g.add(dist, DCAT + "byteSize", _typed(str(info.size), "nonNegativeInteger"))
+        per_language = re.search(r"/(?:labels|wordlists)/([a-z0-9-]+)\.[a-z]+$", info.path)
+        found = language_iri(per_language.group(1)) if per_language else None
+        if found:
+            language = _iri(found)
+            g.typed(language, DCT + "LinguisticSystem")
+            g.add(dist, DCT + "language", language)
         g.add(dist, DCT + "license", licence)
         g.add(dist, DCT + "issued", date)
         checksum = ox.BlankNode(f"sha256{info.sha256[:24]}")

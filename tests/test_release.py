@@ -471,3 +471,9 @@ def test_datasets_name_their_languages_from_the_eu_authority_table(folder: Path)
     assert {authority + code for code in ("ENG", "DEU", "ELL", "NOB", "GLE", "MLT", "ISL")} <= languages
     assert all(iri.startswith(authority) and iri[len(authority) :].isupper() for iri in languages)
     assert not [iri for iri in languages if iri.endswith("ZXX")]  # emoji have no language
+    csv_de = "https://w3id.org/drugkp/release/1.0/partner/labels/de.csv"
+    assert ox.Triple(
+        ox.NamedNode(csv_de),
+        ox.NamedNode("http://purl.org/dc/terms/language"),
+        ox.NamedNode(authority + "DEU"),
+    ) in [ox.Triple(t.subject, t.predicate, t.object) for t in triples]
