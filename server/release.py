@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -166,21 +166,10 @@ def build(
     issued_at = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
     issued = issued_at.isoformat().replace("+00:00", "Z")
     day = issued_at.date().isoformat()
-    steps = 4 + 6 * len(exports.PACKAGES)
-    done = 0
-
-    def step(what: str) -> None:
-        nonlocal done
-        done += 1
-        if progress:
-            progress(what, done, steps)
-
     dist.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix=f".{version}.partial-", dir=dist))
-    files: list[FileInfo] = []
-
-    def add(relpath: str, package: str | None, title: str) -> None:
-        files.append(file_info(root, relpath, package, title))
+    job = _Job(settings, version, issued_at, root, before, progress, steps=4 + 6 * len(exports.PACKAGES))
+    files, add, step = job.files, job.add, job.step
 
     try:
         meta = meta_graph(settings)
@@ -197,98 +186,17 @@ def build(
         public_log = ""
         for package, level in exports.PACKAGES.items():
             data = exports.level_data(store, meta, level)
-            folder = root / package
-            folder.mkdir()
-            for ext in exports.DUMP_FORMATS:
-                exports.write_dump(data, ext, folder / f"{DUMP}.{ext}")
-                add(
-                    f"{package}/{DUMP}.{ext}",
-                    package,
-                    f"Dataset ({package}), {formats.by_name(exports.DUMP_FORMATS[ext]).name}",
-                )
-            step(f"{package}: RDF dumps")
-            rows = exports.label_rows(data)
-            languages[package] = sorted(rows)
-            for sub in ("labels", "wordlists"):
-                (folder / sub).mkdir()
-            for lang, found in rows.items():
-                stem = exports.language_file_stem(lang)
-                exports.write_csv(found, folder / "labels" / f"{stem}.csv")
-                add(f"{package}/labels/{stem}.csv", package, f"Labels in {lang} ({package}), CSV")
-                exports.write_xlsx(found, folder / "labels" / f"{stem}.xlsx", lang)
-                add(f"{package}/labels/{stem}.xlsx", package, f"Labels in {lang} ({package}), spreadsheet")
-                exports.write_word_list(found, folder / "wordlists" / f"{stem}.txt")
-                add(f"{package}/wordlists/{stem}.txt", package, f"Word list in {lang} ({package})")
-            step(f"{package}: label tables and word lists")
-            lex = lexicon.build(data.store, level)
-            (folder / "misp").mkdir()
-            taxonomy = misp.taxonomy(
-                data, lex, int(issued_at.timestamp()) // 60, f" Release {version}, {package} package."
-            )
-            (folder / "misp" / "machinetag.json").write_bytes(exports.json_bytes(taxonomy))
-            add(f"{package}/misp/machinetag.json", package, f"MISP taxonomy ({package})")
-            step(f"{package}: MISP taxonomy")
-            mappings = mappingset.build(
-                data.store,
-                data.graphs,
-                settings.data_root,
-                mapping_set_id=f"{dcat.release_iri(settings.base, version, package)}/mappings/{DUMP}.sssom.tsv",
-                version=version,
-                issued=day,
-                description=f"Mappings of the Drug-term Knowledge Package {version} ({package} package) "
-                "to Wikidata, ChEBI, PubChem, CAS RN and other vocabularies.",
-            )
-            (folder / "mappings").mkdir()
-            (folder / "mappings" / f"{DUMP}.sssom.tsv").write_text(mappings.tsv(), encoding="utf-8")
-            add(f"{package}/mappings/{DUMP}.sssom.tsv", package, f"SSSOM mapping set ({package})")
-            (folder / "mappings" / f"{DUMP}.sssom.yml").write_text(mappings.yaml(), encoding="utf-8")
-            add(f"{package}/mappings/{DUMP}.sssom.yml", package, f"SSSOM mapping set metadata ({package})")
-            step(f"{package}: SSSOM mapping set")
-            new = changes.snapshot(data.triples(), lex)
-            old = None
-            if before is not None and (before.path / package / f"{DUMP}.trig").is_file():
-                old_store = load_dataset(before.path / package / f"{DUMP}.trig")
-                old = changes.snapshot(
-                    [ox.Triple(q.subject, q.predicate, q.object) for q in old_store.all_quads()],
-                    lexicon.build(old_store, level),
-                )
-            diff = changes.diff(old, new)
-            previous_version = before.version if before is not None else None
-            document = {
-                "version": version,
-                "previous": previous_version,
-                "package": package,
-                "level": level,
-                **diff,
-            }
-            (folder / "changes.json").write_bytes(exports.json_bytes(document))
-            add(f"{package}/changes.json", package, f"Changes since the previous release ({package}), JSON")
-            log = changes.changelog(version, previous_version, day, package, diff)
-            (folder / "CHANGELOG.md").write_text(log, encoding="utf-8")
-            add(f"{package}/CHANGELOG.md", package, f"Changelog ({package})")
+            written = _write_package(job, package, data)
+            stats[package], languages[package] = written.stats, written.languages
             if package == "public":
-                public_log = log
-            step(f"{package}: changes since {previous_version or 'nothing (first release)'}")
-            counts = data.store.select(queries.EXPORT_VOID_COUNTS, None)[0]
-            stats[package] = dcat.VoidStats(
-                triples=len(data.triples()),
-                subjects=_int(counts["subjects"]),
-                properties=_int(counts["properties"]),
-                objects=_int(counts["objects"]),
-                classes={
-                    str(r["class"].value): _int(r["entities"])
-                    for r in data.store.select(queries.EXPORT_CLASS_COUNTS, None)
-                    if isinstance(r["class"], ox.NamedNode)
-                },
-            )
-            step(f"{package}: statistics")
+                public_log = written.changelog
 
         (root / "CHANGELOG.md").write_text(public_log, encoding="utf-8")
         add("CHANGELOG.md", None, "Changelog (public package)")
         exports.write_triples(dcat.void(settings.base, version, stats, files), root / "void.ttl")
         add("void.ttl", None, "VoID description of the packages")
         step("VoID description")
-        previous_version = before.version if before is not None else None
+        previous_version = job.previous
         with (root / "catalog.ttl").open("wb") as output:
             ox.serialize(
                 dcat.catalogue(
@@ -331,6 +239,137 @@ def build(
         shutil.rmtree(root, ignore_errors=True)
         raise
     return read_release(dist, version)
+
+
+@dataclass
+class _Job:
+    """One release being written: where, what so far, and progress."""
+
+    settings: Settings
+    version: str
+    issued_at: dt.datetime
+    root: Path
+    before: Release | None
+    progress: Progress | None
+    steps: int
+    done: int = 0
+    files: list[FileInfo] = field(default_factory=list)
+
+    @property
+    def day(self) -> str:
+        return self.issued_at.date().isoformat()
+
+    @property
+    def previous(self) -> str | None:
+        return self.before.version if self.before is not None else None
+
+    def add(self, relpath: str, package: str | None, title: str) -> None:
+        self.files.append(file_info(self.root, relpath, package, title))
+
+    def step(self, what: str) -> None:
+        self.done += 1
+        if self.progress:
+            self.progress(what, self.done, self.steps)
+
+
+@dataclass(frozen=True)
+class _Written:
+    stats: dcat.VoidStats
+    languages: list[str]
+    changelog: str
+
+
+def _write_package(job: _Job, package: str, data: exports.LevelData) -> _Written:
+    """Every file of one audience package, from the data its level may see."""
+    folder = job.root / package
+    folder.mkdir()
+    for ext in exports.DUMP_FORMATS:
+        exports.write_dump(data, ext, folder / f"{DUMP}.{ext}")
+        job.add(f"{package}/{DUMP}.{ext}", package, f"Dataset ({package}), {exports.DUMP_FORMATS[ext]}")
+    job.step(f"{package}: RDF dumps")
+
+    rows = exports.label_rows(data)
+    for sub in ("labels", "wordlists"):
+        (folder / sub).mkdir()
+    for lang, found in rows.items():
+        stem = exports.language_file_stem(lang)
+        exports.write_csv(found, folder / "labels" / f"{stem}.csv")
+        job.add(f"{package}/labels/{stem}.csv", package, f"Labels in {lang} ({package}), CSV")
+        exports.write_xlsx(found, folder / "labels" / f"{stem}.xlsx", lang)
+        job.add(f"{package}/labels/{stem}.xlsx", package, f"Labels in {lang} ({package}), spreadsheet")
+        exports.write_word_list(found, folder / "wordlists" / f"{stem}.txt")
+        job.add(f"{package}/wordlists/{stem}.txt", package, f"Word list in {lang} ({package})")
+    job.step(f"{package}: label tables and word lists")
+
+    lex = lexicon.build(data.store, data.level)
+    (folder / "misp").mkdir()
+    minutes = int(job.issued_at.timestamp()) // 60  # MISP wants a growing integer version
+    taxonomy = misp.taxonomy(data, lex, minutes, f" Release {job.version}, {package} package.")
+    (folder / "misp" / "machinetag.json").write_bytes(exports.json_bytes(taxonomy))
+    job.add(f"{package}/misp/machinetag.json", package, f"MISP taxonomy ({package})")
+    job.step(f"{package}: MISP taxonomy")
+
+    mappings = mappingset.build(
+        data.store,
+        data.graphs,
+        job.settings.data_root,
+        mapping_set_id=f"{dcat.release_iri(job.settings.base, job.version, package)}/mappings/{DUMP}.sssom.tsv",
+        version=job.version,
+        issued=job.day,
+        description=f"Mappings of the Drug-term Knowledge Package {job.version} ({package} package) "
+        "to Wikidata, ChEBI, PubChem, CAS RN and other vocabularies.",
+    )
+    (folder / "mappings").mkdir()
+    (folder / "mappings" / f"{DUMP}.sssom.tsv").write_text(mappings.tsv(), encoding="utf-8")
+    job.add(f"{package}/mappings/{DUMP}.sssom.tsv", package, f"SSSOM mapping set ({package})")
+    (folder / "mappings" / f"{DUMP}.sssom.yml").write_text(mappings.yaml(), encoding="utf-8")
+    job.add(f"{package}/mappings/{DUMP}.sssom.yml", package, f"SSSOM mapping set metadata ({package})")
+    job.step(f"{package}: SSSOM mapping set")
+
+    diff = changes.diff(
+        _earlier_snapshot(job.before, package, data.level), changes.snapshot(data.triples(), lex)
+    )
+    document = {
+        "version": job.version,
+        "previous": job.previous,
+        "package": package,
+        "level": data.level,
+        **diff,
+    }
+    (folder / "changes.json").write_bytes(exports.json_bytes(document))
+    job.add(f"{package}/changes.json", package, f"Changes since the previous release ({package}), JSON")
+    log = changes.changelog(job.version, job.previous, job.day, package, diff)
+    (folder / "CHANGELOG.md").write_text(log, encoding="utf-8")
+    job.add(f"{package}/CHANGELOG.md", package, f"Changelog ({package})")
+    job.step(f"{package}: changes since {job.previous or 'nothing (first release)'}")
+
+    stats = _void_stats(data)
+    job.step(f"{package}: statistics")
+    return _Written(stats, sorted(rows), log)
+
+
+def _earlier_snapshot(before: Release | None, package: str, level: str) -> changes.Snapshot | None:
+    """The same package of the previous release, as the diff compares it (None: nothing to compare)."""
+    if before is None or not (before.path / package / f"{DUMP}.trig").is_file():
+        return None
+    old_store = load_dataset(before.path / package / f"{DUMP}.trig")
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in old_store.all_quads()]
+    return changes.snapshot(triples, lexicon.build(old_store, level))
+
+
+def _void_stats(data: exports.LevelData) -> dcat.VoidStats:
+    counts = data.store.select(queries.EXPORT_VOID_COUNTS, None)[0]
+    return dcat.VoidStats(
+        triples=len(data.triples()),
+        subjects=_int(counts["subjects"]),
+        properties=_int(counts["properties"]),
+        objects=_int(counts["objects"]),
+        classes={
+            str(r["class"].value): _int(r["entities"])
+            for r in data.store.select(queries.EXPORT_CLASS_COUNTS, None)
+            if isinstance(r["class"], ox.NamedNode)
+        },
+    )
 
 
 def _int(term: Any) -> int:
