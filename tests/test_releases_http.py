@@ -172,6 +172,12 @@ def test_dumps_hold_what_the_caller_may_see(
         assert canonical(parsed) == canonical(expected)
 
 
+def test_unknown_release_page_is_an_html_404(served: LiveServer) -> None:
+    response = get(served, "/release/9.9.html")
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "9.9" in response.text
+
+
 def test_unknown_dump_format_is_404(served: LiveServer) -> None:
     response = get(served, "/dump.xlsx")
     assert response.status_code == 404

@@ -103,7 +103,14 @@ async def release_resource(request: Request, name: str) -> Response:
         newest = await run_in_threadpool(release.read_release, dist, "latest")
         target = f"/release/{newest.version}" + (f".{ext}" if ext else "")
         return RedirectResponse(target + query, status_code=307, headers={"Cache-Control": "no-cache"})
-    found = await run_in_threadpool(release.read_release, dist, stem)
+    try:
+        found = await run_in_threadpool(release.read_release, dist, stem)
+    except NotFound as exc:
+        if ext != "html":
+            raise
+        template = request.app.state.templates.get_template("not_found.html")
+        page = template.render(message=str(exc), **deps.page_context(request))
+        return Response(page, status_code=404, media_type="text/html")
     if ext is None:
         chosen = linkeddata.choose_extension(request.headers.get("accept"))
         return RedirectResponse(
