@@ -173,7 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
             headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
         return JSONResponse(body, status_code=status, headers=headers)
 
-    from server.routers import contributions, docs, linkeddata, pages, review, search, sparql
+    from server.routers import contributions, docs, linkeddata, pages, releases, review, search, sparql
     from server.routers import match as match_routes
 
     app.include_router(sparql.router)
@@ -184,5 +184,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(search.router)
     docs.mount(app)
     app.include_router(pages.router)
+    app.include_router(releases.router)  # before linkeddata: /release/{version} is served from dist/
     app.include_router(linkeddata.router)
     return app

@@ -279,6 +279,14 @@ def serve(
 
 cli_match.register(app)
 
+from server.cli_mappings import import_skos as _import_skos  # noqa: E402
+from server.cli_mappings import mappings as _mappings  # noqa: E402
+from server.cli_release import release as _release  # noqa: E402
+
+app.command()(_release)
+app.command("import-skos")(_import_skos)
+app.add_typer(_mappings, name="mappings")
+
 
 def main() -> None:
     try:

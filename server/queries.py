@@ -194,3 +194,84 @@ SELECT ?activity ?concept ?replacedBy ?decided ?reason WHERE {
     OPTIONAL { ?activity rdfs:comment ?reason }
 }
 """
+
+# ------------------------------------------------------------------ exports
+# Label details the lexicon does not carry: benign meanings and notes.
+EXPORT_LABEL_DETAILS = """
+SELECT ?label ?what ?value WHERE {
+    ?concept a kp:DrugTerm ;
+        skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
+    { ?label kp:benignMeaning ?value BIND ("benign" AS ?what) }
+    UNION {
+        ?label skos:note|skos:scopeNote|skos:editorialNote|skos:changeNote|rdfs:comment ?value
+        BIND ("note" AS ?what)
+    }
+}
+"""
+
+EXPORT_DEFINITIONS = """
+SELECT ?concept ?definition WHERE { ?concept a kp:DrugTerm ; skos:definition ?definition }
+"""
+
+# Mapping triples of substances and terms to other vocabularies (for SSSOM).
+EXPORT_MAPPINGS = """
+SELECT ?subject ?predicate ?object ?subjectLabel WHERE {
+    VALUES ?predicate { skos:exactMatch skos:closeMatch skos:broadMatch skos:narrowMatch skos:relatedMatch }
+    ?subject ?predicate ?object .
+    OPTIONAL { ?subject skos:prefLabel ?subjectLabel FILTER (LANG(?subjectLabel) = "en") }
+} ORDER BY ?subject ?predicate ?object
+"""
+
+# Concepts for the MISP taxonomy: substances (with their English names and
+# definitions) and drug terms (with their preferred labels).
+EXPORT_SUBSTANCES = """
+SELECT ?concept ?name ?definition ?group ?deprecated WHERE {
+    ?concept a kp:Substance .
+    OPTIONAL { ?concept skos:prefLabel ?name FILTER (LANG(?name) = "en") }
+    OPTIONAL { ?concept skos:definition ?definition FILTER (LANG(?definition) = "en") }
+    OPTIONAL { ?concept a kp:SubstanceGroup BIND (true AS ?group) }
+    OPTIONAL { ?concept owl:deprecated ?deprecated }
+} ORDER BY ?concept
+"""
+
+EXPORT_SCHEME_CODES = """
+SELECT ?concept ?name ?definition WHERE {
+    ?concept skos:inScheme ?scheme .
+    OPTIONAL { ?concept skos:prefLabel ?name FILTER (LANG(?name) = "en") }
+    OPTIONAL { ?concept skos:definition ?definition FILTER (LANG(?definition) = "en") }
+} ORDER BY ?concept
+"""
+
+# VoID statistics of a level.
+EXPORT_VOID_COUNTS = """
+SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?p) AS ?properties)
+    (COUNT(DISTINCT ?o) AS ?objects)
+WHERE { ?s ?p ?o }
+"""
+
+EXPORT_CLASS_COUNTS = """
+SELECT ?class (COUNT(DISTINCT ?s) AS ?entities) WHERE { ?s a ?class } GROUP BY ?class ORDER BY ?class
+"""
+
+# ------------------------------------------------------------- SKOS import
+# Labels of an external SKOS vocabulary (plain SKOS or SKOS-XL).
+IMPORT_EXTERNAL_LABELS = """
+SELECT ?concept ?form ?kind WHERE {
+    ?concept a skos:Concept .
+    { ?concept skos:prefLabel ?form BIND ("pref" AS ?kind) }
+    UNION { ?concept skos:altLabel ?form BIND ("alt" AS ?kind) }
+    UNION { ?concept skos:hiddenLabel ?form BIND ("hidden" AS ?kind) }
+    UNION { ?concept skosxl:prefLabel/skosxl:literalForm ?form BIND ("pref" AS ?kind) }
+    UNION { ?concept skosxl:altLabel/skosxl:literalForm ?form BIND ("alt" AS ?kind) }
+    UNION { ?concept skosxl:hiddenLabel/skosxl:literalForm ?form BIND ("hidden" AS ?kind) }
+    FILTER (isIRI(?concept) && isLiteral(?form))
+}
+"""
+
+# Which of some IRIs are concepts of the Knowledge Package (in any graph).
+KNOWN_CONCEPTS = """
+SELECT DISTINCT ?concept WHERE {
+    VALUES ?concept { ?conceptIris }
+    { ?concept a kp:Substance } UNION { ?concept a kp:DrugTerm }
+}
+"""

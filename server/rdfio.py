@@ -12,7 +12,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 import yaml
@@ -84,8 +86,18 @@ def parse_path(path: Path) -> list[ox.Quad]:
     return parse_bytes(data, fmt, path)
 
 
-def read_sssom(path: Path) -> list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode]]:
-    """Materialise an SSSOM TSV mapping set as (subject, predicate, object) triples."""
+@dataclass(frozen=True)
+class SssomTable:
+    """An SSSOM TSV file: its metadata block, prefixes and rows (as written)."""
+
+    meta: dict[str, Any]
+    prefixes: dict[str, str]
+    rows: list[dict[str, str]]
+    body_start: int  # index of the header line of the table
+
+
+def read_sssom_table(path: Path) -> SssomTable:
+    """Read an SSSOM TSV file: the YAML metadata block and the table below it."""
     try:
         text = decode_check(path.read_bytes(), path).decode("utf-8")
     except OSError as exc:
@@ -106,8 +118,15 @@ def read_sssom(path: Path) -> list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNod
     missing = required - set(reader.fieldnames or [])
     if missing:
         raise ParseError(path, f"missing SSSOM column(s): {', '.join(sorted(missing))}", body_start + 1)
+    return SssomTable(meta, prefixes, list(reader), body_start)
+
+
+def read_sssom(path: Path) -> list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode]]:
+    """Materialise an SSSOM TSV mapping set as (subject, predicate, object) triples."""
+    table = read_sssom_table(path)
+    prefixes = table.prefixes
     triples = []
-    for number, row in enumerate(reader, start=body_start + 2):
+    for number, row in enumerate(table.rows, start=table.body_start + 2):
         if row["predicate_id"] not in SSSOM_PREDICATES:
             raise ParseError(
                 path, f"predicate_id {row['predicate_id']!r} is not a SKOS mapping property", number
@@ -115,9 +134,9 @@ def read_sssom(path: Path) -> list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNod
         try:
             triples.append(
                 (
-                    ox.NamedNode(_expand(row["subject_id"], prefixes)),
-                    ox.NamedNode(_expand(row["predicate_id"], prefixes)),
-                    ox.NamedNode(_expand(row["object_id"], prefixes)),
+                    ox.NamedNode(expand_curie(row["subject_id"], prefixes)),
+                    ox.NamedNode(expand_curie(row["predicate_id"], prefixes)),
+                    ox.NamedNode(expand_curie(row["object_id"], prefixes)),
                 )
             )
         except (KeyError, ValueError) as exc:
@@ -125,7 +144,7 @@ def read_sssom(path: Path) -> list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNod
     return triples
 
 
-def _expand(curie: str, prefixes: dict[str, str]) -> str:
+def expand_curie(curie: str, prefixes: dict[str, str]) -> str:
     prefix, sep, local = curie.partition(":")
     if not sep or prefix not in prefixes:
         raise KeyError(f"{curie!r} does not start with a prefix of the curie_map")

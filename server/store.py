@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -283,6 +283,14 @@ class EmbeddedStore:
     def count_quads(self) -> int:
         return len(self._store)
 
+    def graph_quads(self, graph: str) -> Iterator[ox.Quad]:
+        """The quads of one named graph, in store order."""
+        return self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+
+    def all_quads(self) -> Iterator[ox.Quad]:
+        """Every quad (of a level snapshot: everything that level may see)."""
+        return iter(self._store)
+
     def count_graph(self, graph: str) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", [graph])
         value = rows[0]["n"] if rows else None
@@ -304,6 +312,12 @@ class EmbeddedStore:
     def close(self) -> None:
         # pyoxigraph closes the database when the object is released.
         del self._store
+
+
+def published_graphs(infos: Iterable[GraphInfo], level: str) -> list[GraphInfo]:
+    """The graphs a reader of ``level`` sees: published kinds of the levels it may see."""
+    allowed = VISIBLE_LEVELS[level]
+    return [i for i in infos if i.handling in allowed and i.kind in PUBLISHED_KINDS]
 
 
 @dataclass(frozen=True)
