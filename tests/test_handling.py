@@ -93,7 +93,23 @@ ROUTES: dict[str, Callable[[World, str, str], str]] = {
         w, role, w.term, headers={"Accept": "application/n-triples"}, follow_redirects=True).text,
     "label document": lambda w, role, level: get(
         w, role, w.labels[level].replace("https://w3id.org/drugkp", "") + ".nt").text,
+    # Answers repeat the query, so only the results are searched for the form.
+    "search API": lambda w, role, level: str([r["matched"]["text"] for r in get(
+        w, role, "/api/v1/search", params={"q": FORMS[level]}).json()["results"]]),
+    "suggest API": lambda w, role, level: str([r["text"] for r in get(
+        w, role, "/api/v1/suggest", params={"q": FORMS[level]}).json()]),
+    "search page": lambda w, role, level: get(
+        w, role, "/search", params={"q": FORMS[level]}).text.partition('<ol class="results"')[2],
+    "matcher": lambda w, role, level: post(w, role, "/api/v1/match", {"texts": [f"buy {FORMS[level]} now"]}).text,
+    "dump (Turtle)": lambda w, role, level: get(w, role, "/dump.ttl").text,
+    "dump (TriG)": lambda w, role, level: get(w, role, "/dump.trig").text,
 }  # fmt: skip
+
+
+def post(world: World, role: str, path: str, body: object) -> httpx.Response:
+    token = world.tokens[role]
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.post(world.server.url + path, json=body, headers=headers, timeout=30)
 
 
 @pytest.mark.parametrize("route", list(ROUTES))
