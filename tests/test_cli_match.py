@@ -45,7 +45,17 @@ def test_csv_file_and_output_file(store: Path, tmp_path: Path) -> None:
     source = tmp_path / "posts.csv"
     source.write_text('post_id,body\na,"fresh mdma, fast delivery"\nb,hello there\n', encoding="utf-8")
     target = tmp_path / "out.jsonl"
-    args = ["--format", "csv", "--text-field", "body", "--id-field", "post_id", "-o", str(target), str(source)]
+    args = [
+        "--format",
+        "csv",
+        "--text-field",
+        "body",
+        "--id-field",
+        "post_id",
+        "-o",
+        str(target),
+        str(source),
+    ]
     code, _, _ = kp_match(store, *args)
     assert code == 0
     lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
