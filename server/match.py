@@ -125,8 +125,8 @@ class Matcher:
             letters.update(c for c in key if c.isalpha())
         for phrase, (length, kind) in self.signals.automaton.items():
             entries[phrase].append((SIGNAL, length, kind))
-        for letter in letters:
-            entries[letter * 3].append((STRETCH,))
+        for letter in letters:  # "ill" folds to "iii" (1 and l read as i): stretched i is four
+            entries[letter * (4 if letter == "i" else 3)].append((STRETCH,))
         pairs = {c for c in fold(string.ascii_lowercase + string.digits)}
         for first in pairs:
             for second in pairs:
@@ -157,7 +157,11 @@ class Matcher:
             starts.append(position)
             position += len(text) + 3
         folded = fold_mapped(joined)
-        bounds = [folded.folded_offset(start - 2) for start in starts]
+        bounds = (
+            [folded.folded_offset(start - 2) for start in starts]
+            if folded.starts
+            else [s - 2 for s in starts]
+        )
         found: dict[int, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
         stretched: list[int] = []
         spaced: set[int] = set()
@@ -239,7 +243,9 @@ class Matcher:
                 )
                 if cached_basic_key(joined[start:stop]) not in item[6]:
                     return True  # perhaps disguised
-        return _DIGIT_OR_PLUS.search(text) is not None
+        return _DIGIT_OR_PLUS.search(text) is not None and any(
+            p.search(text) for p in seller.PATTERNS.values()
+        )
 
     def report(
         self,

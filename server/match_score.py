@@ -37,7 +37,7 @@ class Compiled:
     everyday_in: frozenset[str]  # languages where the form is an everyday word (see server.commonwords)
 
 
-@dataclass
+@dataclass(slots=True)
 class Match:
     start: int
     end: int
