@@ -182,9 +182,6 @@ def _stretched_word(word: str, words: Any) -> Iterator[tuple[int, int, tuple[int
     runs_end = {r.start(): r.end() for r in STRETCHED.finditer(word)}
     for reading, origin in _readings(word):
         for end, length, spaced, ids in labels_in(words, f" {reading} "):
-            if spaced:
-                first, last = (
-                    end - length + 1,
-                    end - 2,
-                )  # reading offsets of the label's first and last character
+            if spaced:  # the reading offsets of the label's first and last character:
+                first, last = end - length + 1, end - 2
                 yield origin[first], runs_end.get(origin[last], origin[last] + 1), ids
