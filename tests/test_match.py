@@ -146,3 +146,14 @@ def test_every_label_finds_itself(matcher: Matcher) -> None:
         if not any(m.start == 2 and m.end == 2 + len(label.entry.form) for m in result.matches):
             missed.append(label.entry.form)
     assert missed == []
+
+
+def test_seller_signals_are_small_multilingual_data() -> None:
+    from server.signals import KINDS, load, read_table
+
+    rows = read_table()
+    assert {kind for kind, _, _ in rows} == {*KINDS, "glue"}
+    assert len({lang for kind, lang, _ in rows if kind != "glue"}) >= 10
+    assert len({(kind, lang, fold(phrase)) for kind, lang, phrase in rows}) == len(rows)  # no duplicates
+    assert all(fold(phrase).strip() for _, _, phrase in rows)
+    assert load().compact and "4sale" in load().glue
