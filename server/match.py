@@ -79,16 +79,17 @@ class Matcher:
         self.labels: list[Compiled] = []
         labelled: dict[str, set[str]] = {}
         weak_forms = set()  # a form is as ambiguous as the most ambiguous label written that way
+        basics = {entry.form: basic_key(entry.form) for entry in lexicon.entries}
         for entry in lexicon.entries:
-            labelled.setdefault(basic_key(entry.form), set()).add(entry.lang)
+            labelled.setdefault(basics[entry.form], set()).add(entry.lang)
             if entry.needs_other_signal or (entry.ambiguity or "low") not in STRONG:
-                weak_forms.add(basic_key(entry.form))
+                weak_forms.add(basics[entry.form])
         by_key: dict[tuple[str, bool], list[int]] = {}
         for entry in lexicon.entries:
             key = fold(entry.form).strip()
             if entry.deprecated or not key:
                 continue
-            basic = basic_key(entry.form)
+            basic = basics[entry.form]
             ambiguity = entry.ambiguity or "low"
             by_key.setdefault((key, _spaced_script(entry.form)), []).append(len(self.labels))
             self.labels.append(
