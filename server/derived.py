@@ -65,7 +65,7 @@ class Derived:
             return value
 
     def prebuild(self) -> None:
-        """Build every registered structure for every level (run in a thread)."""
+        """Build every registered structure but those built on demand, for every level (run in a thread)."""
         for name in [n for n in self._builders if n not in self._on_demand]:
             for level in VISIBLE_LEVELS:
                 self.get(name, level)
