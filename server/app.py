@@ -74,7 +74,10 @@ def register_derived(derived: Derived) -> None:
     from server import lexicon, match, search
 
     derived.register("lexicon", lambda _derived, reader, level: lexicon.build(reader, level))
-    derived.register("matcher", lambda d, _reader, level: match.Matcher(d.get("lexicon", level)))
+    # On first use: compiling matchers at start-up would compete with the first requests.
+    derived.register(
+        "matcher", lambda d, _reader, level: match.Matcher(d.get("lexicon", level)), prebuild=False
+    )
     derived.register("search", lambda d, _reader, level: search.Index.build(d.get("lexicon", level)))
 
 

@@ -5,7 +5,8 @@ language: French "came" (heroin) is fairly safe in French, but in English it
 is the past of "come"; Spanish "creepy" and "chute", Portuguese "mota"
 likewise. When a post's language is not known, such a label is as weak as a
 highly ambiguous one. Word frequencies come from ``wordfreq`` (its data ships
-in the package), looked up once per label form and language.
+in the package; its "small" lists, quick to load, hold every word this
+needs), looked up once per label form and language.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ EVERYDAY = 3.0
 @functools.cache
 def _zipf(word: str, lang: str) -> float:
     logging.getLogger("wordfreq").setLevel(logging.ERROR)
-    return float(wordfreq.zipf_frequency(word, lang))
+    return float(wordfreq.zipf_frequency(word, lang, wordlist="small"))  # holds every word from zipf 3
 
 
 def everyday_in(form: str, labelled: frozenset[str]) -> frozenset[str]:

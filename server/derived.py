@@ -21,14 +21,18 @@ class Derived:
     def __init__(self, open_reader: Callable[[str], EmbeddedStore]) -> None:
         self._open_reader = open_reader
         self._builders: dict[str, Builder] = {}
+        self._on_demand: set[str] = set()
         self._built: dict[tuple[str, str], Any] = {}
         self._locks: dict[tuple[str, str], threading.Lock] = {}
         self._guard = threading.Lock()
         self.version = 0
 
-    def register(self, name: str, builder: Builder) -> None:
-        """``builder(derived, reader, level)`` makes the structure; it may get() others."""
+    def register(self, name: str, builder: Builder, prebuild: bool = True) -> None:
+        """``builder(derived, reader, level)`` makes the structure; it may get() others.
+        Without ``prebuild`` it is built on first use only (not by :meth:`prebuild`)."""
         self._builders[name] = builder
+        if not prebuild:
+            self._on_demand.add(name)
 
     def reset(self, version: int, open_reader: Callable[[str], EmbeddedStore] | None = None) -> None:
         """Forget everything built for older versions (the store changed)."""
@@ -61,7 +65,7 @@ class Derived:
             return value
 
     def prebuild(self) -> None:
-        """Build every registered structure for every level (run in a thread)."""
-        for name in list(self._builders):
+        """Build every registered structure but those built on demand, for every level (run in a thread)."""
+        for name in [n for n in self._builders if n not in self._on_demand]:
             for level in VISIBLE_LEVELS:
                 self.get(name, level)

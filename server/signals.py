@@ -15,7 +15,7 @@ from typing import Any
 
 import ahocorasick
 
-from server.textnorm import Folded, fold
+from server.textnorm import fold
 
 KINDS = ("contact", "price", "delivery")
 # Amounts next to a currency ("50€", "€ 50", "20 zł"), phone numbers, messenger links.
@@ -29,27 +29,10 @@ PATTERNS = {
 
 
 @dataclass(frozen=True)
-class Signal:
-    start: int  # offset in the original text
-    end: int
-    kind: str
-
-
-@dataclass(frozen=True)
 class Signals:
-    automaton: Any  # ahocorasick.Automaton over " phrase " (folded, padded: whole words)
+    automaton: Any  # ahocorasick.Automaton over " phrase " (folded, padded: whole words) → (length, kind)
     glue: frozenset[str]  # folded glue and signal words, for hashtags and user names
     compact: frozenset[str]  # folded signal phrases without spaces (4sale, forsale, plug), 4+ letters
-
-    def find(self, folded: Folded) -> list[Signal]:
-        """Signals in a folded text, at offsets of its original."""
-        found = []
-        for end, (length, kind) in self.automaton.iter(folded.text):
-            start, stop = folded.original_span(end - length + 2, end)  # without the padding
-            found.append(Signal(start, stop, kind))
-        for kind, pattern in PATTERNS.items():
-            found.extend(Signal(m.start(), m.end(), kind) for m in pattern.finditer(folded.source))
-        return sorted(found, key=lambda s: s.start)
 
 
 def read_table() -> list[tuple[str, str, str]]:

@@ -10,11 +10,9 @@ leetspeak digits and signs read as letters, punctuation and spaces read as one
 space, and invisible characters (zero-width characters, soft hyphens,
 variation selectors, emoji skin tones, ZWJ) dropped.
 
-Most characters fold to exactly one character, so a text without any of the
-few others folds with one ``str.translate`` and offsets stay as they are. The
-others (dropped or expanding characters, runs of spaces, spaces between emoji)
-are found with one regular expression and folded piece by piece; offsets then
-go through a short list of segments.
+Most characters fold to exactly one character, so offsets stay as they are;
+where one does not (dropped or expanding characters, spaces between emoji),
+offsets go through a short list of segments.
 """
 
 from __future__ import annotations
@@ -98,20 +96,6 @@ def fold_char(char: str) -> str:
 class Tables:
     translate: dict[int, str]  # characters that fold to one other character
     special: dict[str, str]  # characters that fold to none or several
-    pattern: re.Pattern[str]  # finds what cannot go through ``translate``
-
-
-def _char_class(chars: list[str]) -> str:
-    codes = sorted(ord(c) for c in chars)
-    parts, start = [], 0
-    while start < len(codes):
-        end = start
-        while end + 1 < len(codes) and codes[end + 1] == codes[end] + 1:
-            end += 1
-        low, high = codes[start], codes[end]
-        parts.append(re.escape(chr(low)) if low == high else f"{re.escape(chr(low))}-{re.escape(chr(high))}")
-        start = end + 1
-    return "[" + "".join(parts) + "]"
 
 
 @functools.cache
@@ -130,10 +114,7 @@ def tables() -> Tables:
                     translate[code] = folded
             else:
                 special[char] = folded
-    pattern = re.compile(
-        rf"{_char_class(list(special))}+|\s{{2,}}|(?<=[{EMOJI_CLASS}])\s+(?=[{EMOJI_CLASS}])"
-    )
-    return Tables(translate, special, pattern)
+    return Tables(translate, special)
 
 
 def fold(text: str) -> str:
@@ -157,6 +138,16 @@ class Folded:
 
     def _segment(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1
+
+    def folded_offset(self, original: int) -> int:
+        """Where an original offset that lies in a one-for-one stretch (such as an ASCII
+        character) is in the folded text."""
+        if not self.starts:
+            return original
+        i = bisect.bisect_right(self.origins, original) - 1
+        while i > 0 and not self.linear[i]:
+            i -= 1
+        return self.starts[i] + original - self.origins[i]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` of the folded ``[start, end)`` (``end > start``)."""
@@ -182,51 +173,90 @@ class Folded:
         return begin, finish
 
 
-def fold_mapped(text: str) -> Folded:
-    """Fold a text and keep the map back to its offsets."""
-    t = tables()
-    pieces: list[str] = []
-    result = Folded(text, "")
-    position = folded_length = 0
-    for found in t.pattern.finditer(text):
-        if not result.starts:
-            result.starts.append(0)
-            result.origins.append(0)
-            result.linear.append(True)
-        start, end = found.span()
-        if start > position:
-            piece = text[position:start].translate(t.translate)
-            pieces.append(piece)
-            folded_length += len(piece)
-        chunk = found.group()
-        if chunk[0].isspace():  # a run of spaces is one space; between emoji, none
-            replacement = "" if _between_emoji(text, start, end) else " "
-        else:
-            replacement = "".join(t.special[c] for c in chunk)
-        result.starts.append(folded_length)
-        result.origins.append(start)
-        result.linear.append(False)
-        pieces.append(replacement)
-        folded_length += len(replacement)
-        result.starts.append(folded_length)
-        result.origins.append(end)
-        result.linear.append(True)
-        position = end
-    if not result.starts:
-        result.text = text.translate(t.translate)
-        return result
-    pieces.append(text[position:].translate(t.translate))
-    result.text = "".join(pieces)
-    return result
-
-
+NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _EMOJI = re.compile(f"[{EMOJI_CLASS}]")
 
 
-def _between_emoji(text: str, start: int, end: int) -> bool:
-    return (
-        start > 0
-        and end < len(text)
-        and bool(_EMOJI.match(text[start - 1]))
-        and bool(_EMOJI.match(text[end]))
-    )
+@functools.cache
+def _byte_table() -> bytes:
+    """ASCII folds to ASCII one for one, so UTF-8 bytes fold with ``bytes.translate``."""
+    table = bytearray(range(256))
+    for code in range(1, 128):  # NUL stays: the matcher separates texts with it
+        folded = fold_char(chr(code))
+        assert len(folded) == 1 and folded.isascii(), code
+        table[code] = ord(folded)
+    return bytes(table)
+
+
+Run = tuple[str, tuple[tuple[int, int, bool], ...] | None, bool, bool]
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _fold_run(run: str) -> Run:
+    """A run of non-ASCII characters folded; its segments relative to the run ((folded
+    start, original start, linear)), or None if it folds one for one; whether it begins
+    and whether it ends with an emoji."""
+    t = tables()
+    edges = bool(_EMOJI.match(run[0])), bool(_EMOJI.match(run[-1]))
+    if not any(c in t.special for c in run):
+        return run.translate(t.translate), None, *edges
+    out: list[str] = []
+    segments: list[tuple[int, int, bool]] = []
+    length = 0
+    for i, char in enumerate(run):
+        piece = t.special[char] if char in t.special else t.translate.get(ord(char), char)
+        linear = len(piece) == 1
+        if not linear or not segments or not segments[-1][2]:
+            segments.append((length, i, linear))
+        out.append(piece)
+        length += len(piece)
+    return "".join(out), tuple(segments), *edges
+
+
+def fold_mapped(text: str) -> Folded:
+    """Fold a text and keep the map back to its offsets.
+
+    ASCII folds in one ``bytes.translate`` over the UTF-8 bytes (non-ASCII bytes
+    stay as they are); each run of other characters is then folded once and
+    cached, so emoji and words of other scripts cost a dictionary lookup each
+    time they recur. Spaces between emoji are dropped (🐉 🤎 is the sequence
+    🐉🤎)."""
+    partial = text.encode("utf-8", "surrogatepass").translate(_byte_table()).decode("utf-8", "surrogatepass")
+    result = Folded(text, partial)
+    if text.isascii():
+        return result
+    starts, origins, linear = result.starts, result.origins, result.linear
+
+    def segment(folded_at: int, original_at: int, is_linear: bool) -> None:
+        if not starts:
+            starts.append(0)
+            origins.append(0)
+            linear.append(True)
+        starts.append(folded_at)
+        origins.append(original_at)
+        linear.append(is_linear)
+
+    pieces: list[str] = []
+    position = shift = 0  # shift: folded offset minus original offset, after what is done
+    after_emoji = -1
+    for found in NON_ASCII.finditer(text):
+        start, end = found.span()
+        folded, parts, emoji_first, emoji_last = _fold_run(found.group())
+        gap = partial[position:start]
+        if after_emoji == position and emoji_first and not gap.strip(" "):
+            segment(position + shift, position, False)  # the spaces between two emoji
+            shift -= len(gap)
+            segment(start + shift, start, True)
+            gap = ""
+        pieces.append(gap)
+        if parts is not None:
+            for folded_start, original_start, is_linear in parts:
+                segment(start + shift + folded_start, start + original_start, is_linear)
+            shift += len(folded) - (end - start)
+            segment(end + shift, end, True)
+        pieces.append(folded)
+        position = end
+        after_emoji = end if emoji_last else -1
+    pieces.append(partial[position:])
+    result.text = "".join(pieces)
+    return result

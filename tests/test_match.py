@@ -146,3 +146,28 @@ def test_every_label_finds_itself(matcher: Matcher) -> None:
         if not any(m.start == 2 and m.end == 2 + len(label.entry.form) for m in result.matches):
             missed.append(label.entry.form)
     assert missed == []
+
+
+def test_seller_signals_are_small_multilingual_data() -> None:
+    from server.signals import KINDS, load, read_table
+
+    rows = read_table()
+    assert {kind for kind, _, _ in rows} == {*KINDS, "glue"}
+    assert len({lang for kind, lang, _ in rows if kind != "glue"}) >= 10
+    assert len({(kind, lang, fold(phrase)) for kind, lang, phrase in rows}) == len(rows)  # no duplicates
+    assert all(fold(phrase).strip() for _, _, phrase in rows)
+    assert fold("4sale") in load().glue and fold("forsale") in load().compact
+
+
+def test_matchers_are_built_on_demand_and_never_stale(level_reader: Callable[[str], EmbeddedStore]) -> None:
+    from server.app import register_derived
+    from server.derived import Derived
+
+    derived = Derived(level_reader)
+    register_derived(derived)
+    derived.prebuild()  # lexicons only: compiling matchers at start-up would slow the first requests
+    assert not any(name == "matcher" for name, _ in derived._built)
+    first = derived.get("matcher", "tlp-clear")
+    assert isinstance(first, Matcher) and derived.get("matcher", "tlp-clear") is first
+    derived.reset(1)  # the store changed
+    assert derived.get("matcher", "tlp-clear") is not first

@@ -67,7 +67,9 @@ class MatchOut(BaseModel):
 class TextOut(BaseModel):
     matches: list[MatchOut]
     substances: list[SubstanceFound] = Field(description="Substances implicated, strongest first.")
-    signals: list[str] = Field(description="Seller signals seen: contact, price, delivery.")
+    signals: list[str] = Field(
+        description="Seller signals (contact, price, delivery) seen in a text with candidate terms."
+    )
 
 
 class MatchResponse(BaseModel):
