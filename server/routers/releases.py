@@ -23,11 +23,12 @@ from server.formats import negotiate
 from server.routers import deps
 
 router = APIRouter()
+#: Interface-string keys of each package's heading (see server/ui/*.json).
 PACKAGE_TITLES = {
-    None: "Shared files",
-    "public": "Public package (TLP:CLEAR)",
-    "partner": "Partner package (TLP:CLEAR + TLP:GREEN)",
-    "law-enforcement": "Law-enforcement package (everything)",
+    None: "release_shared",
+    "public": "release_public",
+    "partner": "release_partner",
+    "law-enforcement": "release_law_enforcement",
 }
 
 
@@ -38,7 +39,7 @@ def _view(request: Request, found: release.Release) -> dict[str, Any]:
         files = [f for f in found.files if f.package == package]
         if package is None:
             files += [
-                release.file_info(found.path, name, None, title)
+                release.file_info(found.path, name, None, name)
                 for name in (release.MANIFEST, release.SUMS)
                 if (found.path / name).is_file()
             ]
