@@ -11,7 +11,7 @@ from pathlib import Path
 
 import jinja2
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
@@ -67,6 +67,49 @@ def ensure_loaded(settings: Settings, store: EmbeddedStore) -> None:
 
     if not store.graph_infos(meta_graph(settings)):
         load(settings, store)
+
+
+def _readable(accept: str | None) -> str | None:
+    """text/plain or text/html when the client prefers them to JSON (no aliases here)."""
+    ranges = []
+    for part in (accept or "").split(","):
+        media, _, params = part.strip().lower().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        ranges.append((media.strip(), q))
+    for media, q in sorted(ranges, key=lambda item: -item[1]):
+        if q <= 0:
+            continue
+        if media in ("text/plain", "text/html"):
+            return media
+        if media in ("application/json", "application/*", "*/*"):
+            return None
+    return None
+
+
+def _readable_error(
+    request: Request, media: str, status: int, body: dict[str, object], headers: dict[str, str]
+) -> Response:
+    from server.validation import render_findings
+
+    report = body.get("report")
+    findings = report.get("findings", []) if isinstance(report, dict) else []
+    if media == "text/plain":
+        text = f"{body['message']}\n" + (render_findings(findings) + "\n" if findings else "")
+        return PlainTextResponse(text, status_code=status, headers=headers)
+    from server.routers.deps import page_context
+
+    context = {**page_context(request), "error": body, "findings": findings}
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, "error.html", context, status_code=status, headers=headers
+    )
+    return response
 
 
 def register_derived(derived: Derived) -> None:
@@ -174,6 +217,11 @@ def create_app(settings: Settings) -> FastAPI:
             body.update(source=exc.source, line=exc.line, column=exc.column)
         if isinstance(exc, Unauthorized):
             headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
+        if request.url.path.startswith("/api/v1/contributions"):
+            # People reading a report get text or a page; machines (and */*) get JSON.
+            wanted = _readable(request.headers.get("accept"))
+            if wanted is not None:
+                return _readable_error(request, wanted, status, body, headers)
         return JSONResponse(body, status_code=status, headers=headers)
 
     from server.routers import contributions, docs, linkeddata, pages, releases, review, search, sparql

@@ -10,6 +10,7 @@ import typer
 
 from server.cli_common import EXIT_ERROR, EXIT_INVALID, FormatOption, OutputFormat, err, out, settings_for
 from server.errors import KpError, ParseError
+from server.validation import render_findings
 
 MEDIA = {
     ".csv": "text/csv",
@@ -18,20 +19,6 @@ MEDIA = {
     ".jsonld": "application/ld+json",
 }
 TABLES = (".csv", ".xlsx")
-
-
-def render_findings(findings: list[dict[str, Any]], limit: int = 200) -> str:
-    """One line per problem: where (row and column, or concept and property), then what."""
-    lines = []
-    for f in findings[:limit]:
-        if f.get("row"):
-            where = f"row {f['row']}" + (f", column {f['column']}" if f.get("column") else "")
-        else:
-            where = " ".join(x for x in (f.get("concept") or f.get("focus") or "", f.get("path") or "") if x)
-        lines.append(f"{f['severity']}: {where or '(contribution)'}: {f['message']}")
-    if len(findings) > limit:
-        lines.append(f"... and {len(findings) - limit} more")
-    return "\n".join(lines)
 
 
 def validate_tables(paths: list[Path], output: OutputFormat, limit: int, store: Path | None = None) -> bool:

@@ -377,3 +377,17 @@ def check_shapes(shapes: Graph) -> list[str]:
             if shapes.value(constraint, SH.message) is None:
                 problems.append(f"a SPARQL constraint of {_text(shapes, shape)} has no sh:message")
     return problems
+
+
+def render_findings(findings: list[dict[str, Any]], limit: int = 200) -> str:
+    """One line per problem: where (row and column, or concept and property), then what."""
+    lines = []
+    for f in findings[:limit]:
+        if f.get("row"):
+            where = f"row {f['row']}" + (f", column {f['column']}" if f.get("column") else "")
+        else:
+            where = " ".join(x for x in (f.get("concept") or f.get("focus") or "", f.get("path") or "") if x)
+        lines.append(f"{f['severity']}: {where or '(contribution)'}: {f['message']}")
+    if len(findings) > limit:
+        lines.append(f"... and {len(findings) - limit} more")
+    return "\n".join(lines)

@@ -696,3 +696,21 @@ def test_deprecation_replaces_without_deleting(server: LiveServer, tokens: Token
     assert httpx.get(server.url + "/term/T0002.html").status_code == 200  # still resolves, with a banner
     history = httpx.get(server.url + "/api/v1/history").json()
     assert any(e.get("concept", "").endswith("/T0002") and e["status"] == "deprecated" for e in history)
+
+
+@pytest.mark.parametrize(("accept", "media", "needle"), [
+    ("text/plain", "text/plain", "Violation: row 2, column language:"),
+    ("text/html", "text/html", "<td>row 2, language</td>"),
+    ("application/json", "application/json", '"column":"language"'),
+    ("*/*", "application/json", '"column":"language"'),
+])  # fmt: skip
+def test_reports_for_people_and_machines(server: LiveServer, tokens: Tokens, accept: str, media: str,
+                                         needle: str) -> None:  # fmt: skip
+    body = csv_body(row("zzqreport", language="english", notes="<b>bold</b>"))
+    response = httpx.post(server.url + API, content=body, timeout=60, headers={
+        "Content-Type": "text/csv", "Accept": accept, **auth(tokens.contributor)})  # fmt: skip
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith(media)
+    assert needle in response.text.replace(" ", " ")
+    if media == "text/html":
+        assert "'english'" in response.text or "&#39;english&#39;" in response.text
