@@ -158,6 +158,7 @@ def resource_view(triples: list[ox.Triple], iri: str, lang: str, base: str) -> d
         "alt_names": sorted(o.value for o in own.get(SKOS + "altLabel", []) if isinstance(o, ox.Literal)),
         "referring": [(lg, referring[lg]) for lg in sorted(referring, key=lambda x: (x != lang, x))],
         "mappings": mappings,
+        "see_also": links(PREFIXES["rdfs"] + "seeAlso"),
         "provenance": {
             "created": text(DCT + "created"),
             "modified": text(DCT + "modified"),
