@@ -151,6 +151,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.derived = Derived(lambda level: app.state.open_reader(level))
     register_derived(app.state.derived)
     app.state.documents = {}
+    app.state.stats_cache = {}  # (version, level) → server.stats numbers
     app.state.last_modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # Every value is escaped: labels come from contributors.
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
@@ -172,8 +173,9 @@ def create_app(settings: Settings) -> FastAPI:
             headers["WWW-Authenticate"] = 'Bearer realm="drugkp"'
         return JSONResponse(body, status_code=status, headers=headers)
 
-    from server.routers import contributions, linkeddata, pages, review, sparql
+    from server.routers import browse, contributions, linkeddata, pages, review, sparql
     from server.routers import match as match_routes
+    from server.routers import stats as stats_routes
 
     app.include_router(sparql.router)
     app.include_router(match_routes.router)
@@ -181,5 +183,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(contributions.history_router)
     app.include_router(review.router)
     app.include_router(pages.router)
-    app.include_router(linkeddata.router)
+    app.include_router(browse.router)
+    app.include_router(stats_routes.router)
+    app.include_router(linkeddata.router)  # last: its /{kind}/{name} would take /browse/…
     return app

@@ -92,3 +92,18 @@ async def read_body(request: Request, limit: int) -> bytes:
         if len(body) > limit:
             raise TooLarge(f"the request body is over {limit} bytes")
     return bytes(body)
+
+
+def statistics(request: Request, level: str) -> dict[str, Any]:
+    """The statistics of a level (server.stats), kept until the store changes:
+    they take a few queries over every visible graph."""
+    from server import stats
+
+    state = request.app.state
+    key = (state.version, level)
+    cache: dict[tuple[int, str], dict[str, Any]] = getattr(state, "stats_cache", {})
+    found = cache.get(key)
+    if found is None:
+        found = stats.statistics(state.settings, state.store, level, snapshot=reader(request, level))
+        state.stats_cache = {**{k: v for k, v in cache.items() if k[0] == key[0]}, key: found}
+    return found
