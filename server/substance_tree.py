@@ -61,7 +61,10 @@ def tree(
     def name(iri: str) -> str:
         return lexicon.substance_name(iri, ui_lang)
 
+    reached: set[str] = set()
+
     def node(iri: str, path: frozenset[str]) -> tuple[Node, set[str]]:
+        reached.add(iri)
         terms = set(referring.get(iri, ()))
         children = []
         for child in sorted(narrower.get(iri, ()), key=lambda c: (name(c).casefold(), c)):
@@ -76,6 +79,8 @@ def tree(
         ), terms
 
     roots = [iri for iri, parents in broader.items() if not parents & broader.keys()]
-    if not roots and broader:  # everything is in a cycle: start anywhere
-        roots = [min(broader)]
-    return [node(iri, frozenset({iri}))[0] for iri in sorted(roots, key=lambda r: (name(r).casefold(), r))]
+    forest = [node(iri, frozenset({iri}))[0] for iri in sorted(roots, key=lambda r: (name(r).casefold(), r))]
+    while len(reached) < len(broader):  # substances only in cycles: each cycle from its first member
+        start = min(set(broader) - reached)
+        forest.append(node(start, frozenset({start}))[0])
+    return forest
