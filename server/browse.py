@@ -99,13 +99,29 @@ def section_of(entry: Entry) -> str:
     return letter_of(key[0])
 
 
-def section_order(key: str) -> tuple[int, str]:
-    """Digits first, then letters by code point (each script together), then the rest."""
-    if key == DIGITS:
-        return (0, "")
-    if key in (OTHER, EMOJI):
-        return (2 + SPECIAL.index(key), "")
-    return (1, key)
+def script_of(letter: str) -> str:
+    """The script of a letter, from its Unicode name ("GREEK CAPITAL LETTER PHI" → GREEK)."""
+    return unicodedata.name(letter, "UNKNOWN").split(" ", 1)[0]
+
+
+def section_order(keys: dict[str, int]) -> list[str]:
+    """Digits first; then letters, the language's main script first (a Greek index
+    begins with Α, its Latin transliterations follow), each script by code point;
+    then other characters and emoji. ``keys`` maps each section to its size."""
+    weight: dict[str, int] = defaultdict(int)
+    for key, size in keys.items():
+        if key not in SPECIAL:
+            weight[script_of(key)] += size
+
+    def order(key: str) -> tuple[int, int, str, str]:
+        if key == DIGITS:
+            return (0, 0, "", "")
+        if key in (OTHER, EMOJI):
+            return (2 + SPECIAL.index(key), 0, "", "")
+        script = script_of(key)
+        return (1, -weight[script], script, key)
+
+    return sorted(keys, key=order)
 
 
 def shown(lexicon: Lexicon) -> list[Entry]:
@@ -166,7 +182,7 @@ def index(lexicon: Lexicon, lang: str, base: str, ui_lang: str, letter: str | No
                 deprecated=entry.deprecated,
             )
         )
-    keys = sorted(grouped, key=section_order)
+    keys = section_order({key: len(found) for key, found in grouped.items()})
     letters = tuple((key, len(grouped[key])) for key in keys)
     if wanted is not None and wanted not in grouped:
         raise NotFound(f"no labels in language {lang!r} under {wanted!r}")

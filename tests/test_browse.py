@@ -295,3 +295,18 @@ def test_recent_lists_newest_first_with_the_latest_change_note() -> None:
         ("first", "2026-03-01: Labels added by contribution C9")
     ]
     assert len(recent(store, data, BASE, "en", limit=1).added) == 1
+
+
+def test_the_main_script_of_a_language_comes_first() -> None:
+    found = browse.index(
+        lexicon(
+            entry("xorto", "el", "T1"),
+            entry("χόρτο", "el", "T2"),
+            entry("φούντα", "el", "T3"),
+            entry("42", "el"),
+        ),
+        "el",
+        BASE,
+        "en",
+    )
+    assert [key for key, _ in found.letters] == ["0-9", "Φ", "Χ", "X"]

@@ -148,6 +148,7 @@ def test_statistics_page_has_a_chart_and_its_table_per_section(live_server: Live
     assert page.status_code == 200
     numbers = get(live_server, "/api/v1/stats").json()
     text = page.text
+    assert "TLP:CLEAR" in text and "TLP:AMBER" in get(live_server, "/stats", headers=ADMIN).text
     assert text.count("<svg") == 6 and text.count('role="img"') == 6
     languages = {row[0]: row[1:] for row in table_rows(text, "language")}
     polish = next(row for row in numbers["by_language"] if row["lang"] == "pl")

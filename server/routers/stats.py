@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from server.lexicon import Lexicon
@@ -81,7 +81,8 @@ class Statistics(BaseModel):
     tags=["statistics"],
     summary="Counts of what the caller may see: by language, term type, substance, handling level, country, month",
 )
-def api_stats(request: Request) -> dict[str, Any]:
+def api_stats(request: Request, response: Response) -> dict[str, Any]:
+    response.headers["Vary"] = "Authorization, Cookie"  # the numbers depend on the caller's level
     return deps.statistics(request, deps.caller(request).level)
 
 
@@ -93,7 +94,9 @@ def stats_page(request: Request) -> HTMLResponse:
     numbers = deps.statistics(request, level)
     lexicon: Lexicon = deps.derived(request, "lexicon", level)
     context = deps.page_context(request)
-    context.update(stats=numbers, sections=sections(numbers, lexicon, context["lang"], context["t"]))
+    context.update(
+        level=level, stats=numbers, sections=sections(numbers, lexicon, context["lang"], context["t"])
+    )
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request, "stats.html", context, headers={"Vary": "Authorization, Cookie, Accept-Language"}
     )
