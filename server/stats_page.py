@@ -32,60 +32,38 @@ def sections(
     described = t("stats_chart_desc")
     not_stated = t("stats_not_stated")
 
-    def section(
-        ident: str, title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]], column: int = 1
-    ) -> Section:
-        bars = [Bar(str(row[0]), int(row[column])) for row in rows]
+    def section(ident: str, title: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> Section:
+        bars = [Bar(str(row[0]), int(row[1])) for row in rows]
         chart = bar_chart(f"chart-{ident}", title, described, bars, empty=t("stats_none"))
         return Section(ident, title, chart, columns, tuple(rows))
 
     def language(tag: str) -> str:
         return t("browse_emoji") if tag == "zxx" else f"{language_name(tag, ui_lang)} ({tag})" if tag else "—"
 
-    labels, terms = t("count_labels"), t("col_terms")
+    names: dict[str, Callable[[dict[str, Any]], str]] = {
+        "by_language": lambda r: language(r["lang"]),
+        "by_term_type": lambda r: str(r.get("typeLabel") or r["type"]),
+        "by_substance": lambda r: lexicon.substance_name(r["substance"], ui_lang),
+        "by_handling": lambda r: str(r.get("levelLabel") or r["level"]),
+        "by_country": lambda r: country_name(r["code"], ui_lang) if r.get("code") else not_stated,
+    }
+    #: (id, title, key in numbers, header of the name column, counts in column order; the first is charted)
+    table = (
+        ("language", "stats_by_language", "by_language", "col_language", ("labels", "terms")),
+        ("term-type", "stats_by_type", "by_term_type", "col_type", ("labels", "terms")),
+        ("substance", "stats_by_substance", "by_substance", "stats_col_substance", ("terms", "labels")),
+        ("handling", "stats_by_handling", "by_handling", "col_handling", ("labels", "terms")),
+        ("country", "stats_by_country", "by_country", "stats_col_country", ("labels", "terms")),
+    )
+    header = {"labels": t("count_labels"), "terms": t("col_terms")}
     found = [
         section(
-            "language",
-            t("stats_by_language"),
-            (t("col_language"), labels, terms),
-            [(language(r["lang"]), r["labels"], r["terms"]) for r in numbers["by_language"]],
-        ),
-        section(
-            "term-type",
-            t("stats_by_type"),
-            (t("col_type"), labels, terms),
-            [
-                (r.get("typeLabel") or r["type"], r["labels"], r.get("terms", 0))
-                for r in numbers["by_term_type"]
-            ],
-        ),
-        section(
-            "substance",
-            t("stats_by_substance"),
-            (t("stats_col_substance"), terms, labels),
-            [
-                (lexicon.substance_name(r["substance"], ui_lang), r["terms"], r["labels"])
-                for r in numbers["by_substance"]
-            ],
-        ),
-        section(
-            "handling",
-            t("stats_by_handling"),
-            (t("col_handling"), labels, terms),
-            [
-                (r.get("levelLabel") or r["level"], r["labels"], r.get("terms", 0))
-                for r in numbers["by_handling"]
-            ],
-        ),
-        section(
-            "country",
-            t("stats_by_country"),
-            (t("stats_col_country"), labels, terms),
-            [
-                (country_name(r["code"], ui_lang) if r.get("code") else not_stated, r["labels"], r["terms"])
-                for r in numbers["by_country"]
-            ],
-        ),
+            ident,
+            t(title),
+            (t(name_header), *(header[c] for c in counts)),
+            [(names[key](r), *(int(r.get(c) or 0) for c in counts)) for r in numbers[key]],
+        )
+        for ident, title, key, name_header, counts in table
     ]
     growth = numbers["growth"]
     title = t("stats_growth")
