@@ -198,6 +198,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.derived = Derived(lambda level: app.state.open_reader(level))
     register_derived(app.state.derived)
     app.state.documents = {}
+    app.state.stats_cache = {}  # (version, level) → server.stats numbers
     app.state.last_modified = dt.datetime.now(dt.UTC).replace(microsecond=0)
     # Every value is escaped: labels come from contributors.
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True)
@@ -224,8 +225,19 @@ def create_app(settings: Settings) -> FastAPI:
                 return _readable_error(request, wanted, status, body, headers)
         return JSONResponse(body, status_code=status, headers=headers)
 
-    from server.routers import contributions, docs, linkeddata, pages, releases, review, search, sparql
+    from server.routers import (
+        browse,
+        contributions,
+        docs,
+        linkeddata,
+        pages,
+        releases,
+        review,
+        search,
+        sparql,
+    )
     from server.routers import match as match_routes
+    from server.routers import stats as stats_routes
 
     app.include_router(sparql.router)
     app.include_router(match_routes.router)
@@ -236,5 +248,7 @@ def create_app(settings: Settings) -> FastAPI:
     docs.mount(app)
     app.include_router(pages.router)
     app.include_router(releases.router)  # before linkeddata: /release/{version} is served from dist/
-    app.include_router(linkeddata.router)
+    app.include_router(browse.router)
+    app.include_router(stats_routes.router)
+    app.include_router(linkeddata.router)  # last: its /{kind}/{name} would take /browse/…
     return app

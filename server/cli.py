@@ -193,7 +193,7 @@ def stats(
         ),
     ] = "tlp-amber",
 ) -> None:
-    """Counts by language, term type, substance and handling level."""
+    """Counts by language, term type, substance, handling level and country, and growth by month."""
     from server.stats import statistics
     from server.store import VISIBLE_LEVELS, EmbeddedStore
 
@@ -221,16 +221,22 @@ def stats(
     )
     sections = (
         ("Labels by language", "by_language", ("lang", "labels", "terms")),
-        ("Labels by term type", "by_term_type", ("typeLabel", "labels")),
-        ("Labels by handling level", "by_handling", ("levelLabel", "labels")),
+        ("Labels by term type", "by_term_type", ("typeLabel", "labels", "terms")),
+        ("Labels by handling level", "by_handling", ("levelLabel", "labels", "terms")),
         ("Terms by substance", "by_substance", ("substanceLabel", "terms", "labels")),
+        ("Labels by country where seen (no code: not stated)", "by_country", ("code", "labels", "terms")),
+        (
+            "New labels and terms by month created",
+            "growth",
+            ("month", "labels", "terms", "cumulative_labels"),
+        ),
     )
     for title, key, columns in sections:
         table = Table(title=title, title_justify="left")
         for column in columns:
-            table.add_column(column, justify="right" if column in ("labels", "terms") else "left")
+            table.add_column(column, justify="left" if column in columns[:1] else "right")
         for row in numbers[key]:
-            table.add_row(*(str(row.get(c, "")) for c in columns))
+            table.add_row(*("" if row.get(c) is None else str(row[c]) for c in columns))
         out.print(table)
 
 

@@ -61,17 +61,21 @@ SELECT ?lang (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?term) AS ?term
 """
 
 STATS_BY_TERM_TYPE = """
-SELECT ?type (SAMPLE(?name) AS ?typeLabel) (COUNT(DISTINCT ?label) AS ?labels) WHERE {
-    ?label a skosxl:Label ;
-        kp:termType ?type .
+SELECT ?type (SAMPLE(?name) AS ?typeLabel) (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?term) AS ?terms)
+WHERE {
+    ?term a kp:DrugTerm ;
+        skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
+    ?label kp:termType ?type .
     OPTIONAL { ?type skos:prefLabel ?name FILTER (LANG(?name) = "en") }
 } GROUP BY ?type ORDER BY DESC(?labels) ?type
 """
 
 STATS_BY_HANDLING = """
-SELECT ?level (SAMPLE(?name) AS ?levelLabel) (COUNT(DISTINCT ?label) AS ?labels) WHERE {
-    ?label a skosxl:Label ;
-        kp:handling ?level .
+SELECT ?level (SAMPLE(?name) AS ?levelLabel) (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?term) AS ?terms)
+WHERE {
+    ?term a kp:DrugTerm ;
+        skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
+    ?label kp:handling ?level .
     OPTIONAL { ?level skos:prefLabel ?name FILTER (LANG(?name) = "en") }
 } GROUP BY ?level ORDER BY ?level
 """
@@ -85,6 +89,30 @@ WHERE {
     OPTIONAL { ?term skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label }
     OPTIONAL { ?substance skos:prefLabel ?name FILTER (LANG(?name) = "en") }
 } GROUP BY ?substance ORDER BY DESC(?terms) ?substanceLabel
+"""
+
+# Labels by the country they were seen in (dct:spatial; unbound: not stated).
+STATS_BY_COUNTRY = """
+SELECT ?country (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?term) AS ?terms) WHERE {
+    ?term a kp:DrugTerm ;
+        skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
+    OPTIONAL { ?label dct:spatial ?country }
+} GROUP BY ?country ORDER BY DESC(?labels) ?country
+"""
+
+# New labels and new terms by the month of their dct:created.
+STATS_GROWTH = """
+SELECT ?month (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?new) AS ?terms) WHERE {
+    {
+        ?term a kp:DrugTerm ;
+            skosxl:prefLabel|skosxl:altLabel|skosxl:hiddenLabel ?label .
+        ?label dct:created ?date .
+    } UNION {
+        ?new a kp:DrugTerm ;
+            dct:created ?date .
+    }
+    BIND (SUBSTR(STR(?date), 1, 7) AS ?month)
+} GROUP BY ?month ORDER BY ?month
 """
 
 # ------------------------------------------------------------ linked data
@@ -181,6 +209,25 @@ WHERE {
     OPTIONAL { ?contribution kp:reviewedBy ?reviewer }
     OPTIONAL { ?contribution prov:endedAtTime ?reviewed }
     OPTIONAL { ?contribution rdfs:comment ?reason }
+}
+"""
+
+# ------------------------------------------------------------------- browse
+# Run over one level snapshot (everything in it is visible to that level).
+SUBSTANCE_TREE = """
+SELECT ?substance ?broader ?group WHERE {
+    ?substance a kp:Substance .
+    OPTIONAL { ?substance skos:broader ?broader . ?broader a kp:Substance }
+    BIND (EXISTS { ?substance a kp:SubstanceGroup } AS ?group)
+}
+"""
+
+TERM_DATES = """
+SELECT ?term ?created ?modified ?note WHERE {
+    ?term a kp:DrugTerm .
+    OPTIONAL { ?term dct:created ?created }
+    OPTIONAL { ?term dct:modified ?modified }
+    OPTIONAL { ?term skos:changeNote ?note }
 }
 """
 

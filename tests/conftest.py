@@ -42,17 +42,26 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 @pytest.fixture(scope="session")
-def seed_snapshots(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SnapshotSet]:
-    """The seed vocabulary loaded into an on-disk store, with one read-only
-    snapshot per handling level (what readers at each level see)."""
-    from server.loader import load, meta_graph
+def seed_store(
+    settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Settings, EmbeddedStore]]:
+    """The seed vocabulary loaded into an on-disk store (what `kp serve` starts from), with its settings."""
+    from server.loader import load
 
-    root = tmp_path_factory.mktemp("seed")
-    seeded = replace(settings, store_path=root / "store")
+    seeded = replace(settings, store_path=tmp_path_factory.mktemp("seed") / "store")
     store = EmbeddedStore(seeded.store_path)
     load(seeded, store)
-    yield Snapshots(store, root / "snapshots", meta_graph(seeded)).take()
+    yield seeded, store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def seed_snapshots(seed_store: tuple[Settings, EmbeddedStore]) -> SnapshotSet:
+    """One read-only snapshot of the seed store per handling level (what readers at each level see)."""
+    from server.loader import meta_graph
+
+    seeded, store = seed_store
+    return Snapshots(store, seeded.store_path.with_name("snapshots"), meta_graph(seeded)).take()
 
 
 @pytest.fixture(scope="session")

@@ -119,6 +119,8 @@ def test_load_then_stats(loaded_store: Path) -> None:
     assert cocaine and cocaine[0]["terms"] >= 10
     code, text, _ = kp("stats", "--store", str(loaded_store))
     assert "Labels by language" in text and "Terms by substance" in text
+    assert "Labels by country" in text and "by month created" in text
+    assert stats["growth"][-1]["cumulative_labels"] == stats["labels"]
 
 
 def test_stats_at_clear_level_hides_green(loaded_store: Path) -> None:

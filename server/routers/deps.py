@@ -102,3 +102,18 @@ def local_path(request: Request, iri: str) -> str:
         return iri
     lang = ui_language(request)
     return "/" + iri[len(base) :] + ("" if lang == "en" else f"?lang={lang}")
+
+
+def statistics(request: Request, level: str) -> dict[str, Any]:
+    """The statistics of a level (server.stats), kept until the store changes:
+    they take a few queries over every visible graph."""
+    from server import stats
+
+    state = request.app.state
+    key = (state.version, level)
+    cache: dict[tuple[int, str], dict[str, Any]] = getattr(state, "stats_cache", {})
+    found = cache.get(key)
+    if found is None:
+        found = stats.statistics(state.settings, state.store, level, snapshot=reader(request, level))
+        state.stats_cache = {**{k: v for k, v in cache.items() if k[0] == key[0]}, key: found}
+    return found
