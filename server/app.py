@@ -175,6 +175,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     from server.routers import contributions, docs, linkeddata, pages, review, search, sparql
     from server.routers import match as match_routes
+    from server.routers import skosmos as skosmos_routes
 
     app.include_router(sparql.router)
     app.include_router(match_routes.router)
@@ -182,6 +183,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(contributions.history_router)
     app.include_router(review.router)
     app.include_router(search.router)
+    app.include_router(skosmos_routes.router)
     docs.mount(app)
     app.include_router(pages.router)
     app.include_router(linkeddata.router)
