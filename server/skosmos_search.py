@@ -58,22 +58,23 @@ def pattern(query: str) -> re.Pattern[str]:
     return re.compile(".*".join(pieces))
 
 
-def _hits(index: search.Index, query: str) -> list[search.Hit]:
+def _hits(index: search.Index, query: str) -> tuple[list[search.Hit], bool]:
+    """The labels a query matches, and whether they are ranked by relevance
+    (wildcard patterns are listed alphabetically, as Skosmos does)."""
     core = query.strip()
     if not core.replace("*", "").strip():
-        return [search.Hit(entry, "exact") for entry in index.lexicon.entries]
+        return [search.Hit(entry, "exact") for entry in index.lexicon.entries], False
     if "*" not in core:
         found = index.candidates(core)
         equal = [h for h in found if h.match in ("exact", "normalised")]
-        return equal or [h for h in found if h.match == "fuzzy"]
+        return equal or [h for h in found if h.match == "fuzzy"], True
     if core.endswith("*") and "*" not in core[:-1]:
-        return index.candidates(core[:-1], fuzzy=False)
+        return index.candidates(core[:-1], fuzzy=False), True
+    if not any(search.search_key(piece) for piece in core.split("*")):
+        raise BadRequest("the query has no letters, digits or emoji to search for")
     regex = pattern(core)
-    return [
-        search.Hit(index.lexicon.entries[i], "exact")
-        for i, key in enumerate(index.keys)
-        if regex.fullmatch(key)
-    ]
+    matching = [i for i, key in enumerate(index.keys) if regex.fullmatch(key)]
+    return [search.Hit(index.lexicon.entries[i], "exact") for i in matching], False
 
 
 def _lang_matches(tag: str, wanted: str | None) -> bool:
@@ -133,8 +134,10 @@ def search_concepts(
     wanted = set(vocids(catalogue, vocab, vocid))
     type_iri = _expand(type_) if type_ else None
     best: dict[str, tuple[tuple[int, int, int, int, int, str], search.Hit]] = {}
+    ranked = True
     for source in (index, catalogue.controlled):
-        for hit in _hits(source, query):
+        hits, ranked = _hits(source, query)
+        for hit in hits:
             concept = catalogue.concepts.get(hit.entry.concept)
             if concept is None or concept.vocid not in wanted or concept.deprecated:
                 continue
@@ -143,7 +146,12 @@ def search_concepts(
             rank = hit.rank(lang or labellang)
             if concept.uri not in best or rank < best[concept.uri][0]:
                 best[concept.uri] = (rank, hit)
-    ordered = sorted(best.values(), key=lambda pair: (pair[0], pair[1].entry.concept))
+    if ranked:
+        ordered = sorted(best.values(), key=lambda pair: (pair[0], pair[1].entry.concept))
+    else:
+        ordered = sorted(
+            best.values(), key=lambda p: (search.search_key(p[1].entry.form), p[1].entry.concept)
+        )
     display = labellang or lang
     results = [
         describe(catalogue.concepts[hit.entry.concept], hit.entry, display)
