@@ -4,6 +4,7 @@ client does not read, RDF data, errors, handling levels)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -34,10 +35,16 @@ def client(live_server: LiveServer) -> SkosmosClient:
     return SkosmosClient(api_base=live_server.url + "/rest/v1/")
 
 
+@functools.cache
+def connection(url: str) -> httpx.Client:
+    """One keep-alive client per server, rather than a new one per request."""
+    return httpx.Client(base_url=url)
+
+
 def rest(
     server: LiveServer, path: str, headers: dict[str, str] | None = None, **params: str
 ) -> httpx.Response:
-    return httpx.get(f"{server.url}/rest/v1/{path}", params=params, headers=headers)
+    return connection(server.url).get(f"/rest/v1/{path}", params=params, headers=headers)
 
 
 def matched_texts(result: dict[str, Any]) -> set[str]:
@@ -142,6 +149,10 @@ def test_data_as_rdf_xml_turtle_and_skosmos_json(live_server: LiveServer) -> Non
     assert {"lang": "de", "value": "Kokain"} in node["prefLabel"]
     assert node["broader"] == {"uri": COCA_PRODUCTS}
     assert len(rdflib.Graph().parse(data=compact.text, format="json-ld")) == len(graph)  # context inline
+    scheme = rest(
+        live_server, "term-types/data", uri=BASE + "scheme/term-types", format="application/ld+json"
+    )
+    assert any(n["uri"] == BASE + "scheme/term-types" for n in scheme.json()["graph"])
 
 
 def test_index_letters_and_concepts(live_server: LiveServer) -> None:
@@ -210,6 +221,16 @@ SHAPES: list[tuple[str, dict[str, str], Callable[[dict[str, Any]], bool]]] = [
     ("substances/label", {"uri": COCAINE, "lang": "en"}, lambda b: "cocaine" in b["prefLabel"]),
     ("lookup", {"label": "cocaine", "lang": "en"}, lambda b: COCAINE in [r["uri"] for r in b["result"]]),
     ("substances/search", {"query": "heroin"}, lambda b: b["results"][0]["vocab"] == "substances"),
+    (
+        "search",
+        {"query": "coca*", "type": "kp:Substance"},
+        lambda b: b["results"] and all("kp:Substance" in r["type"] for r in b["results"]),
+    ),
+    (
+        "search",
+        {"query": "coca*", "type": BASE + "ontology#DrugTerm"},
+        lambda b: b["results"] and all("kp:DrugTerm" in r["type"] for r in b["results"]),
+    ),
     ("substances/broader", {"uri": COCAINE}, lambda b: b["@context"]["broader"] == "skos:broader"),
     ("substances/topConcepts", {}, lambda b: b["uri"] == BASE + "scheme/substances"),
     ("terms/index/", {}, lambda b: bool(b["indexLetters"])),  # English by default
