@@ -17,7 +17,7 @@ import rdflib
 from rdflib.namespace import SKOS
 from skosmos_client import SkosmosClient
 
-from server import skosmos, skosmos_search
+from server import skosmos, skosmos_browse, skosmos_search
 from tests.server_fixture import ADMIN_TOKEN, LiveServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -375,7 +375,7 @@ def test_openapi_documents_the_skosmos_routes(live_server: LiveServer) -> None:
     ],
 )
 def test_letter_class(form: str, letter: str) -> None:
-    assert skosmos.letter_class(form) == letter
+    assert skosmos_browse.letter_class(form) == letter
 
 
 @pytest.mark.parametrize(

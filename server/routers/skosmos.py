@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from server import formats, search, skosmos, skosmos_data, skosmos_search
+from server import formats, search, skosmos, skosmos_browse, skosmos_data, skosmos_search
 from server.errors import BadRequest
 from server.routers import deps
 from server.store import EmbeddedStore
@@ -64,7 +64,7 @@ def _int(value: str | None, name: str) -> int | None:
 def vocabularies(
     request: Request, lang: str | None = Query(None, description="Language of the titles (required).")
 ) -> JSONResponse:
-    return _json(request, skosmos.vocabularies(_catalogue(request), lang))
+    return _json(request, skosmos_browse.vocabularies(_catalogue(request), lang))
 
 
 SEARCH_DOC = (
@@ -131,7 +131,7 @@ def search_all(
 
 @router.get("/label", summary="The labels of a concept in one language")
 def label_any(request: Request, uri: str | None = URI, lang: str | None = LANG) -> JSONResponse:
-    return _json(request, skosmos.labels(_catalogue(request), uri, lang))
+    return _json(request, skosmos_browse.labels(_catalogue(request), uri, lang))
 
 
 FORMAT = Query(
@@ -163,7 +163,7 @@ def lookup_any(request: Request, label: str | None = LABEL, lang: str | None = L
 # -------------------------------------------------------------- vocabulary
 @router.get("/{vocid}/", summary="About a vocabulary", description=VOCID)
 def vocabulary(request: Request, vocid: str, lang: str | None = LANG) -> JSONResponse:
-    return _json(request, skosmos.vocabulary_info(_catalogue(request), vocid, lang))
+    return _json(request, skosmos_browse.vocabulary_info(_catalogue(request), vocid, lang))
 
 
 @router.get("/{vocid}/topConcepts", summary="The top concepts of a vocabulary", description=VOCID)
@@ -173,22 +173,22 @@ def top_concepts(
     lang: str | None = LANG,
     scheme: str | None = Query(None, description="Concept scheme URI (default: the vocabulary's)."),
 ) -> JSONResponse:
-    return _json(request, skosmos.top_concepts(_catalogue(request), vocid, lang, scheme))
+    return _json(request, skosmos_browse.top_concepts(_catalogue(request), vocid, lang, scheme))
 
 
 @router.get("/{vocid}/broader", summary="The broader concepts of a concept", description=VOCID)
 def broader(request: Request, vocid: str, uri: str | None = URI, lang: str | None = LANG) -> JSONResponse:
-    return _json(request, skosmos.relatives(_catalogue(request), vocid, uri, lang, "broader"))
+    return _json(request, skosmos_browse.relatives(_catalogue(request), vocid, uri, lang, "broader"))
 
 
 @router.get("/{vocid}/narrower", summary="The narrower concepts of a concept", description=VOCID)
 def narrower(request: Request, vocid: str, uri: str | None = URI, lang: str | None = LANG) -> JSONResponse:
-    return _json(request, skosmos.relatives(_catalogue(request), vocid, uri, lang, "narrower"))
+    return _json(request, skosmos_browse.relatives(_catalogue(request), vocid, uri, lang, "narrower"))
 
 
 @router.get("/{vocid}/index/", summary="The letters of the alphabetical index", description=VOCID)
 def index_letters(request: Request, vocid: str, lang: str | None = LANG) -> JSONResponse:
-    return _json(request, skosmos.index_letters(_catalogue(request), vocid, lang))
+    return _json(request, skosmos_browse.index_letters(_catalogue(request), vocid, lang))
 
 
 @router.get(
@@ -204,7 +204,7 @@ def index_concepts(
     limit: str | None = Query(None, description="At most this many concepts (default: all)."),
     offset: str | None = OFFSET,
 ) -> JSONResponse:
-    body = skosmos.index_concepts(
+    body = skosmos_browse.index_concepts(
         _catalogue(request), vocid, letter, lang, _int(limit, "limit"), _int(offset, "offset") or 0
     )
     return _json(request, body)
@@ -219,12 +219,12 @@ def mappings(request: Request, vocid: str, uri: str | None = URI, lang: str | No
 
 @router.get("/{vocid}/vocabularyStatistics", summary="Counts of concepts by type", description=VOCID)
 def vocabulary_statistics(request: Request, vocid: str, lang: str | None = LANG) -> JSONResponse:
-    return _json(request, skosmos.vocabulary_statistics(_catalogue(request), vocid, lang))
+    return _json(request, skosmos_browse.vocabulary_statistics(_catalogue(request), vocid, lang))
 
 
 @router.get("/{vocid}/labelStatistics", summary="Counts of labels by language and kind", description=VOCID)
 def label_statistics(request: Request, vocid: str, lang: str | None = LANG) -> JSONResponse:
-    return _json(request, skosmos.label_statistics(_catalogue(request), vocid, lang))
+    return _json(request, skosmos_browse.label_statistics(_catalogue(request), vocid, lang))
 
 
 @router.get("/{vocid}/search", summary="Search concepts in one vocabulary", description=SEARCH_DOC)
@@ -243,7 +243,7 @@ def search_vocabulary(
 
 @router.get("/{vocid}/label", summary="The labels of a concept in one language", description=VOCID)
 def label(request: Request, vocid: str, uri: str | None = URI, lang: str | None = LANG) -> JSONResponse:
-    return _json(request, skosmos.labels(_catalogue(request), uri, lang, vocid))
+    return _json(request, skosmos_browse.labels(_catalogue(request), uri, lang, vocid))
 
 
 @router.get("/{vocid}/data", summary="A concept's RDF", description=VOCID)
