@@ -157,7 +157,7 @@ def build(store: EmbeddedStore, level: str) -> Catalogue:
         if isinstance(notation, ox.Literal):
             found.notation = notation.value
         found.deprecated = found.deprecated or (
-            row["deprecated"] is not None and row["deprecated"].value == "true"
+            row["deprecated"] is not None and row["deprecated"].value in ("true", "1")
         )
     for row in store.select(queries.SKOSMOS_LABELS, None):
         concept, form, kind = row["concept"], row["form"], row["kind"]

@@ -134,10 +134,50 @@ def relatives(
     }
 
 
+TRANSITIVE_LIMIT = 1000
+
+
+def transitive(
+    catalogue: Catalogue, vocid: str, uri: str | None, lang: str | None, relation: str, limit: int | None
+) -> dict[str, Any]:
+    """``broaderTransitive`` or ``narrowerTransitive``: the concept and everything
+    above (or below) it, breadth first, each with its direct ``broader`` (``narrower``)."""
+    concept = catalogue.concept(uri, vocid)
+    most = TRANSITIVE_LIMIT if limit is None else limit
+    if most <= 0:
+        raise BadRequest("Invalid limit parameter")
+    found: dict[str, dict[str, Any]] = {}
+    queue, seen = [concept], {concept.uri}
+    while queue and len(found) < most:
+        current = queue.pop(0)
+        item: dict[str, Any] = {"uri": current.uri, "prefLabel": current.pref_label(lang)}
+        direct = getattr(current, relation)
+        if direct:
+            item[relation] = list(direct)
+        found[current.uri] = item
+        for other in direct:
+            if other not in seen:  # the hierarchy may have cycles
+                seen.add(other)
+                queue.append(catalogue.concepts[other])
+    name = f"{relation}Transitive"
+    return {
+        "@context": context(
+            {
+                "prefLabel": "skos:prefLabel",
+                relation: {"@id": f"skos:{relation}", "@type": "@id"},
+                name: {"@id": f"skos:{name}", "@container": "@index"},
+            },
+            lang,
+        ),
+        "uri": concept.uri,
+        name: found,
+    }
+
+
 def labels(
     catalogue: Catalogue, uri: str | None, lang: str | None, vocid: str | None = None
 ) -> dict[str, Any]:
-    """A concept's labels in ``lang`` (all languages without one, as lists)."""
+    """A concept's labels in ``lang`` (default English): one prefLabel, lists of alt- and hiddenLabels."""
     concept = catalogue.concept(uri, vocid)
     lang = lang or DEFAULT_LANGUAGE
     answer: dict[str, Any] = {

@@ -107,6 +107,12 @@ def test_client_reads_a_concepts_labels_and_hierarchy(client: SkosmosClient) -> 
     assert FENTANYL in [n["uri"] for n in opioids]
     assert next(n["prefLabel"] for n in opioids if n["uri"] == FENTANYL) == "fentanyl"
     assert OPIOIDS in [b["uri"] for b in client.get_concept("substances", FENTANYL).broader("en")]
+    above = client.get_concept("substances", FENTANYL).broaderTransitive("en")
+    assert {FENTANYL, OPIOIDS, DRUGS} <= set(above) and above[OPIOIDS]["broader"] == [DRUGS]
+    assert "broader" not in above[DRUGS] and above[OPIOIDS]["prefLabel"] == "opioids"
+    below = client.get_concept("substances", DRUGS).narrowerTransitive("en")
+    assert {COCAINE, FENTANYL, OPIOIDS} <= set(below) and FENTANYL in below[OPIOIDS]["narrower"]
+    assert len(client.get_concept("substances", DRUGS).narrowerTransitive("en", limit=3)) == 3
 
 
 def test_client_top_concepts_and_vocabulary(client: SkosmosClient) -> None:
@@ -275,6 +281,8 @@ ERRORS = [
     ("substances/broader", {}, 400),
     ("substances/mappings", {}, 400),
     ("terms/index/A", {"limit": "x"}, 400),
+    ("substances/broaderTransitive", {"uri": COCAINE, "limit": "0"}, 400),
+    ("substances/narrowerTransitive", {"uri": BASE + "term/T0001"}, 404),
     ("data", {"uri": COCAINE, "format": "text/csv"}, 406),
 ]
 

@@ -186,6 +186,27 @@ def narrower(request: Request, vocid: str, uri: str | None = URI, lang: str | No
     return _json(request, skosmos_browse.relatives(_catalogue(request), vocid, uri, lang, "narrower"))
 
 
+LIMIT = Query(None, description="At most this many concepts (default 1000).")
+
+
+@router.get("/{vocid}/broaderTransitive", summary="All the broader concepts of a concept", description=VOCID)
+def broader_transitive(
+    request: Request, vocid: str, uri: str | None = URI, lang: str | None = LANG, limit: str | None = LIMIT
+) -> JSONResponse:
+    body = skosmos_browse.transitive(_catalogue(request), vocid, uri, lang, "broader", _int(limit, "limit"))
+    return _json(request, body)
+
+
+@router.get(
+    "/{vocid}/narrowerTransitive", summary="All the narrower concepts of a concept", description=VOCID
+)
+def narrower_transitive(
+    request: Request, vocid: str, uri: str | None = URI, lang: str | None = LANG, limit: str | None = LIMIT
+) -> JSONResponse:
+    body = skosmos_browse.transitive(_catalogue(request), vocid, uri, lang, "narrower", _int(limit, "limit"))
+    return _json(request, body)
+
+
 @router.get("/{vocid}/index/", summary="The letters of the alphabetical index", description=VOCID)
 def index_letters(request: Request, vocid: str, lang: str | None = LANG) -> JSONResponse:
     return _json(request, skosmos_browse.index_letters(_catalogue(request), vocid, lang))
