@@ -137,6 +137,9 @@ def test_client_lookup(client: SkosmosClient) -> None:
 
 
 # ---------------------------------------------------------------- via httpx
+@pytest.mark.filterwarnings(
+    "ignore:ConjunctiveGraph is deprecated:DeprecationWarning"
+)  # rdflib's JSON-LD parser
 def test_data_as_rdf_xml_turtle_and_skosmos_json(live_server: LiveServer) -> None:
     # skosmos-client 0.3.0's data() asks for RDF/XML but parses the answer
     # without a format, which rdflib >= 6 reads as Turtle: it fails against any
@@ -324,6 +327,40 @@ def test_green_labels_never_reach_anonymous_callers(live_server: LiveServer) -> 
     # The same questions at partner level do find them (so the checks above can fail).
     seen = rest(live_server, "search", headers=ADMIN, query="susz", lang="pl").json()["results"]
     assert "susz" in set().union(*(matched_texts(r) for r in seen)) and "susz" in green_only
+
+
+@pytest.mark.filterwarnings(
+    "ignore:ConjunctiveGraph is deprecated:DeprecationWarning"
+)  # rdflib's JSON-LD parser
+def test_green_labels_of_clear_terms_stay_out_of_their_data_and_labels(live_server: LiveServer) -> None:
+    kinds = (str(SKOS.prefLabel), str(SKOS.altLabel), str(SKOS.hiddenLabel))
+    green: dict[str, set[tuple[str, str]]] = {}  # concept -> (lang, form) of its GREEN labels
+    for path in sorted((ROOT / "vocab" / "green" / "labels").glob("*.ttl")):
+        for quad in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+            if quad.predicate.value in kinds and isinstance(quad.object, ox.Literal):
+                green.setdefault(quad.subject.value, set()).add(
+                    (quad.object.language or "", quad.object.value)
+                )
+    clear_files = [p for p in (ROOT / "vocab").rglob("*.ttl") if "green" not in p.parts]
+    clear_forms = literal_forms(clear_files, (*kinds, "http://www.w3.org/2008/05/skos-xl#literalForm"))
+    checked = 0
+    for concept, labels in sorted(green.items()):
+        secret = {form for _, form in labels} - clear_forms
+        document = rest(live_server, "data", uri=concept, format="application/json")
+        if document.status_code == 404:  # a term with GREEN labels only: unknown (see the next test)
+            continue
+        values = {str(o) for o in rdflib.Graph().parse(data=document.text, format="json-ld").objects()}
+        assert not values & secret, concept
+        for lang in sorted({lang for lang, _ in labels}):
+            shown = rest(live_server, "terms/label", uri=concept, lang=lang).json()
+            assert (
+                not {shown.get("prefLabel"), *shown.get("altLabel", []), *shown.get("hiddenLabel", [])}
+                & secret
+            )
+        checked += 1
+        as_partner = rest(live_server, "data", headers=ADMIN, uri=concept, format="application/json").text
+        assert all(json.dumps(form, ensure_ascii=False) in as_partner for form in secret), concept
+    assert checked >= 10  # clear terms that also have GREEN labels
 
 
 def test_green_only_terms_are_unknown_to_anonymous_callers(live_server: LiveServer) -> None:
