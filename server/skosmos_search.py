@@ -77,8 +77,16 @@ def _hits(index: search.Index, query: str) -> tuple[list[search.Hit], bool]:
     return [search.Hit(index.lexicon.entries[i], "exact") for i in matching], False
 
 
+#: Labels without a language (emoji are tagged ``zxx``, "no linguistic content")
+#: match whatever language is asked for.
+LANGUAGE_NEUTRAL = ("", "zxx")
+
+
 def _lang_matches(tag: str, wanted: str | None) -> bool:
-    return not wanted or tag.lower() == wanted.lower() or tag.lower().startswith(wanted.lower() + "-")
+    tag = tag.lower()
+    return (
+        not wanted or tag in LANGUAGE_NEUTRAL or tag == wanted.lower() or tag.startswith(wanted.lower() + "-")
+    )
 
 
 def _expand(type_: str) -> str:
@@ -120,7 +128,8 @@ def search_concepts(
     offset: int | None = None,
 ) -> dict[str, Any]:
     """Skosmos ``search``: ``lang`` is the language of the labels matched (any
-    without it), ``labellang`` the language of the prefLabels shown."""
+    without it; emoji match in every language), ``labellang`` the language of
+    the prefLabels shown."""
     if query is None or not query.strip():
         raise BadRequest("query parameter missing")
     if len(query) > search.MAX_QUERY:

@@ -68,6 +68,7 @@ def test_client_lists_the_vocabularies(client: SkosmosClient) -> None:
         ("❄", {}, "❄️"),  # an emoji without its variation selector
         ("Kokain", {"vocabs": "substances", "lang": "de"}, "Kokain"),
         ("trava", {"lang": "cs"}, "tráva"),
+        ("❄️", {"lang": "en"}, "❄️"),  # emoji have no language: found whatever the language asked
     ],
 )
 def test_client_search_finds_labels(
@@ -93,6 +94,8 @@ def test_client_search_wildcards_vocabularies_and_paging(client: SkosmosClient) 
     )
     pages = [client.search("*", vocabs="term-types", lang="en", maxhits=4, offset=o) for o in (0, 4, 8)]
     assert [r["uri"] for page in pages for r in page] == [r["uri"] for r in everything]
+    english = client.search("sn*", lang="en")
+    assert english and all(r["lang"] == "en" for r in english)  # only English labels matched
     typo = client.search("cocaien", lang="en")  # no label is equal: typos are found instead
     assert COCAINE in [r["uri"] for r in typo]
 
