@@ -433,3 +433,8 @@ def test_letter_class(form: str, letter: str) -> None:
 )  # fmt: skip
 def test_wildcard_pattern(query: str, key: str, matches: bool) -> None:
     assert bool(skosmos_search.pattern(query).fullmatch(key)) is matches
+
+
+def test_a_wrong_token_is_refused_not_downgraded(live_server: LiveServer) -> None:
+    response = rest(live_server, "search", headers={"Authorization": "Bearer kp_nope_nope"}, query="coke")
+    assert response.status_code == 401 and response.headers["www-authenticate"].startswith("Bearer")

@@ -1,6 +1,6 @@
 """The Skosmos-compatible REST API under ``/rest/v1/`` (read subset).
 
-Each route parses its parameters, calls one function of :mod:`server.skosmos`,
+Each route parses its parameters, calls one function of :mod:`server.skosmos_browse`,
 :mod:`server.skosmos_search` or :mod:`server.skosmos_data` over the caller's
 handling level, and returns JSON(-LD). Required parameters are checked by the
 domain code (400, as Skosmos answers), unknown vocabularies and concepts are 404.
@@ -27,22 +27,30 @@ URI = Query(None, description="URI of the concept (required).")
 VOCID = "Vocabulary id: terms, substances, term-types, ambiguity, handling, platforms, review-status, control-schedules."
 
 
+def _level(request: Request) -> str:
+    """The caller's handling level, authenticated once per request."""
+    level: str | None = getattr(request.state, "handling_level", None)
+    if level is None:
+        level = request.state.handling_level = deps.caller(request).level
+    return level
+
+
 def _catalogue(request: Request) -> skosmos.Catalogue:
     """The catalogue of the caller's handling level (built once per store version)."""
     derived = request.app.state.derived
     # Registering is idempotent; doing it here keeps the app factory untouched.
     derived.register(CATALOGUE, lambda _derived, reader, level: skosmos.build(reader, level))
-    catalogue: skosmos.Catalogue = derived.get(CATALOGUE, deps.caller(request).level)
+    catalogue: skosmos.Catalogue = derived.get(CATALOGUE, _level(request))
     return catalogue
 
 
 def _index(request: Request) -> search.Index:
-    index: search.Index = deps.derived(request, "search", deps.caller(request).level)
+    index: search.Index = deps.derived(request, "search", _level(request))
     return index
 
 
 def _reader(request: Request) -> EmbeddedStore:
-    return deps.reader(request, deps.caller(request).level)
+    return deps.reader(request, _level(request))
 
 
 def _json(request: Request, body: dict[str, Any]) -> JSONResponse:
