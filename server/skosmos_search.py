@@ -58,23 +58,24 @@ def pattern(query: str) -> re.Pattern[str]:
     return re.compile(".*".join(pieces))
 
 
-def _hits(index: search.Index, query: str) -> tuple[list[search.Hit], bool]:
-    """The labels a query matches, and whether they are ranked by relevance
-    (wildcard patterns are listed alphabetically, as Skosmos does)."""
+def _hits(index: search.Index, query: str) -> tuple[list[search.Hit], list[search.Hit], bool]:
+    """The labels a query matches; the labels to fall back on when none of those
+    is wanted (typos, for a query without wildcards); and whether they are ranked
+    by relevance (wildcard patterns are listed alphabetically, as Skosmos does)."""
     core = query.strip()
     if not core.replace("*", "").strip():
-        return [search.Hit(entry, "exact") for entry in index.lexicon.entries], False
+        return [search.Hit(entry, "exact") for entry in index.lexicon.entries], [], False
     if "*" not in core:
         found = index.candidates(core)
-        equal = [h for h in found if h.match in ("exact", "normalised")]
-        return equal or [h for h in found if h.match == "fuzzy"], True
+        fuzzy = [h for h in found if h.match == "fuzzy"]
+        return [h for h in found if h.match in ("exact", "normalised")], fuzzy, True
     if core.endswith("*") and "*" not in core[:-1]:
-        return index.candidates(core[:-1], fuzzy=False), True
+        return index.candidates(core[:-1], fuzzy=False), [], True
     if not any(search.search_key(piece) for piece in core.split("*")):
         raise BadRequest("the query has no letters, digits or emoji to search for")
     regex = pattern(core)
     matching = [i for i, key in enumerate(index.keys) if regex.fullmatch(key)]
-    return [search.Hit(index.lexicon.entries[i], "exact") for i in matching], False
+    return [search.Hit(index.lexicon.entries[i], "exact") for i in matching], [], False
 
 
 #: Labels without a language (emoji are tagged ``zxx``, "no linguistic content")
@@ -142,10 +143,12 @@ def search_concepts(
         raise BadRequest("offset parameter is invalid")
     wanted = set(vocids(catalogue, vocab, vocid))
     type_iri = _expand(type_) if type_ else None
+    main, controlled = _hits(index, query), _hits(catalogue.controlled, query)
+    ranked = main[2]
     best: dict[str, tuple[tuple[int, int, int, int, int, str], search.Hit]] = {}
-    ranked = True
-    for source in (index, catalogue.controlled):
-        hits, ranked = _hits(source, query)
+    for hits in (main[0] + controlled[0], main[1] + controlled[1]):
+        if best:  # typos only when no label is equal to the query
+            break
         for hit in hits:
             concept = catalogue.concepts.get(hit.entry.concept)
             if concept is None or concept.vocid not in wanted or concept.deprecated:

@@ -98,6 +98,11 @@ def test_client_search_wildcards_vocabularies_and_paging(client: SkosmosClient) 
     assert english and all(r["lang"] == "en" for r in english)  # only English labels matched
     typo = client.search("cocaien", lang="en")  # no label is equal: typos are found instead
     assert COCAINE in [r["uri"] for r in typo]
+    exact = client.search("kokain")  # labels equal to the query, and no typos beside them
+    assert COCAINE in [r["uri"] for r in exact]
+    assert all("kokain" in {t.casefold() for t in matched_texts(r)} for r in exact)
+    in_terms = client.search("kokain", vocabs="terms")  # no term is called so: its typos in terms
+    assert in_terms and all(r["vocab"] == "terms" for r in in_terms)
 
 
 def test_client_reads_a_concepts_labels_and_hierarchy(client: SkosmosClient) -> None:
