@@ -237,6 +237,7 @@ def create_app(settings: Settings) -> FastAPI:
         sparql,
     )
     from server.routers import match as match_routes
+    from server.routers import skosmos as skosmos_routes
     from server.routers import stats as stats_routes
 
     app.include_router(sparql.router)
@@ -245,6 +246,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(contributions.history_router)
     app.include_router(review.router)
     app.include_router(search.router)
+    app.include_router(skosmos_routes.router)
     docs.mount(app)
     app.include_router(pages.router)
     app.include_router(releases.router)  # before linkeddata: /release/{version} is served from dist/

@@ -322,3 +322,53 @@ SELECT DISTINCT ?concept WHERE {
     { ?concept a kp:Substance } UNION { ?concept a kp:DrugTerm }
 }
 """
+
+# ------------------------------------------------------------------ skosmos
+# The Skosmos-compatible REST API (server/skosmos.py) reads its catalogue of
+# concept schemes from a level snapshot with these, once per store version.
+SKOSMOS_SCHEMES = """
+SELECT ?scheme ?title WHERE {
+    ?scheme a skos:ConceptScheme .
+    OPTIONAL { ?scheme skos:prefLabel|dct:title ?title }
+}
+"""
+
+SKOSMOS_MEMBERS = """
+SELECT ?concept ?scheme ?type ?notation ?deprecated WHERE {
+    ?concept skos:inScheme ?scheme ;
+        a ?type .
+    OPTIONAL { ?concept skos:notation ?notation }
+    OPTIONAL { ?concept owl:deprecated ?deprecated }
+}
+"""
+
+SKOSMOS_LABELS = """
+SELECT DISTINCT ?concept ?form ?kind WHERE {
+    ?concept skos:inScheme ?scheme .
+    { ?concept skos:prefLabel ?form BIND ("pref" AS ?kind) }
+    UNION { ?concept skos:altLabel ?form BIND ("alt" AS ?kind) }
+    UNION { ?concept skos:hiddenLabel ?form BIND ("hidden" AS ?kind) }
+}
+"""
+
+# skos:broader and skos:narrower, whichever side states it.
+SKOSMOS_HIERARCHY = """
+SELECT DISTINCT ?narrower ?broader WHERE {
+    { ?narrower skos:broader ?broader } UNION { ?broader skos:narrower ?narrower }
+}
+"""
+
+SKOSMOS_TOP = """
+SELECT DISTINCT ?scheme ?concept WHERE {
+    { ?scheme skos:hasTopConcept ?concept } UNION { ?concept skos:topConceptOf ?scheme }
+}
+"""
+
+# A concept's mappings to other vocabularies (?concept is bound).
+SKOSMOS_MAPPINGS = """
+SELECT ?concept ?property ?target WHERE {
+    VALUES ?property { skos:exactMatch skos:closeMatch skos:broadMatch skos:narrowMatch skos:relatedMatch }
+    ?concept ?property ?target .
+    FILTER (isIRI(?target))
+} ORDER BY ?property ?target
+"""
