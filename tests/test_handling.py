@@ -101,6 +101,11 @@ ROUTES: dict[str, Callable[[World, str, str], str]] = {
     "search page": lambda w, role, level: get(
         w, role, "/search", params={"q": FORMS[level]}).text.partition('<ol class="results"')[2],
     "matcher": lambda w, role, level: post(w, role, "/api/v1/match", {"texts": [f"buy {FORMS[level]} now"]}).text,
+    "browse index": lambda w, role, level: get(w, role, "/browse/en", params={"letter": "z"}).text,
+    "Skosmos label search": lambda w, role, level: str([r.get("altLabel") or r.get("prefLabel") for r in get(
+        w, role, "/rest/v1/search", params={"query": FORMS[level], "lang": "en"}).json()["results"]]),
+    "Skosmos labels": lambda w, role, level: get(
+        w, role, "/rest/v1/terms/data", params={"uri": "https://w3id.org/drugkp" + w.term, "format": "text/turtle"}).text,
     "dump (Turtle)": lambda w, role, level: get(w, role, "/dump.ttl").text,
     "dump (TriG)": lambda w, role, level: get(w, role, "/dump.trig").text,
 }  # fmt: skip
@@ -119,6 +124,12 @@ def test_each_route_shows_only_what_the_role_may_see(world: World, route: str, r
     for level in LEVELS:
         text = ROUTES[route](world, role, level)
         assert (FORMS[level] in text) == (level in allowed), (route, role, level, text[:500])
+
+
+def test_statistics_api_counts_only_what_the_role_may_see(world: World) -> None:
+    labels = {role: get(world, role, "/api/v1/stats").json()["labels"] for role in ROLES}
+    assert labels["reviewer"] - labels["partner"] == 1  # the one AMBER label
+    assert labels["partner"] - labels["anonymous"] == 98  # the seed's 97 GREEN labels and this one
 
 
 def test_statistics_count_only_what_the_role_may_see(world: World) -> None:
