@@ -144,6 +144,13 @@ class QueryPool:
         old.kill()
         return _Worker(self._ctx, self.memory_mb)
 
+    def _replace_later(self, loop: asyncio.AbstractEventLoop, old: _Worker) -> None:
+        fresh = self._fresh(old)
+        if self._idle is not None and not self._closed:
+            loop.call_soon_threadsafe(self._idle.put_nowait, fresh)
+        else:
+            fresh.kill()
+
     async def run(self, job: QueryJob, timeout: float | None = None) -> QueryOutcome:
         """Run a job in a worker process; the caller's coroutine waits, the loop goes on."""
         limit = self.timeout if timeout is None else timeout
@@ -157,6 +164,7 @@ class QueryPool:
         except TimeoutError:
             raise Overloaded("all query workers are busy; try again shortly") from None
         started = time.monotonic()
+        give_back = True
         try:
             worker.conn.send((str(self.snapshots.levels[job.level]), job))
             readable: asyncio.Future[None] = loop.create_future()
@@ -165,23 +173,35 @@ class QueryPool:
                 if not future.done():
                     future.set_result(None)
 
-            loop.add_reader(worker.conn.fileno(), ready)
+            fd = worker.conn.fileno()
+            loop.add_reader(fd, ready)
             try:
                 await asyncio.wait_for(readable, limit)
+                timed_out = False
             except TimeoutError:
+                timed_out = True
+            finally:
+                # Unwatch this worker's descriptor before anything replaces the worker (a new
+                # pipe may reuse the number). uvloop leaves a watched descriptor non-blocking;
+                # Connection.recv needs it blocking.
+                with contextlib.suppress(OSError, ValueError):
+                    loop.remove_reader(fd)
+                    os.set_blocking(fd, True)
+            if timed_out:
                 worker = await loop.run_in_executor(None, self._fresh, worker)
                 raise QueryTimeout(
                     f"the query ran past the time limit of {limit:g} s and was cancelled; "
                     "narrow it (LIMIT, more specific patterns) or ask an administrator for a longer limit"
-                ) from None
-            finally:
-                with contextlib.suppress(OSError, ValueError):
-                    loop.remove_reader(worker.conn.fileno())
-                    # uvloop leaves a watched descriptor non-blocking; Connection.recv needs blocking.
-                    os.set_blocking(worker.conn.fileno(), True)
+                )
             answer = worker.conn.recv()
             if answer[0] == "aborted":
                 raise EOFError
+        except asyncio.CancelledError:
+            # The request went away while its query ran: the worker may still answer it
+            # later, so it must not take another job. Replace it in the background.
+            give_back = False
+            loop.run_in_executor(None, self._replace_later, loop, worker)
+            raise
         except (EOFError, BrokenPipeError, OSError) as exc:
             log.warning("query worker lost (%s: %s); starting a fresh one", type(exc).__name__, exc)
             worker = await loop.run_in_executor(None, self._fresh, worker)
@@ -190,7 +210,9 @@ class QueryPool:
                 "narrow it and try again"
             ) from None
         finally:
-            if not self._closed:
+            if not give_back:
+                pass
+            elif not self._closed:
                 self._idle.put_nowait(worker)
             else:
                 worker.kill()

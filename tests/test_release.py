@@ -36,7 +36,7 @@ def kp(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture(scope="module")
-def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def release_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("release-store") / "store"
     code, out, err = kp("load", "--store", str(path), "--no-validate", "--quiet")
     assert code == 0, out + err
@@ -44,10 +44,10 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def built(seed_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
+def built(release_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
     """Release 1.0 of the seed, built by the CLI; (release folder, stdout, stderr)."""
     dist = tmp_path_factory.mktemp("dist")
-    code, out, err = kp("release", VERSION, "--store", str(seed_store), "--out", str(dist))
+    code, out, err = kp("release", VERSION, "--store", str(release_store), "--out", str(dist))
     assert code == 0, out + err
     return dist / VERSION, out, err
 
@@ -100,25 +100,33 @@ def test_release_folder_is_complete_and_read_only(folder: Path) -> None:
     assert not [p for p in folder.parent.iterdir() if p.name.startswith(".")]  # no partial folder left
 
 
-def test_overwriting_a_release_is_refused_and_changes_nothing(seed_store: Path, folder: Path) -> None:
+def test_overwriting_a_release_is_refused_and_changes_nothing(release_store: Path, folder: Path) -> None:
     before = (folder / "SHA256SUMS").read_bytes()
-    code, _out, err = kp("release", VERSION, "--store", str(seed_store), "--out", str(folder.parent))
+    code, _out, err = kp("release", VERSION, "--store", str(release_store), "--out", str(folder.parent))
     assert code == 2
     assert "already exists" in err and "immutable" in err
     assert (folder / "SHA256SUMS").read_bytes() == before
 
 
 @pytest.mark.parametrize("version", ["latest", "../x", "", "a b", ".hidden", "1/2"])
-def test_bad_versions_are_refused(seed_store: Path, tmp_path: Path, version: str) -> None:
-    code, _out, err = kp("release", version, "--store", str(seed_store), "--out", str(tmp_path))
+def test_bad_versions_are_refused(release_store: Path, tmp_path: Path, version: str) -> None:
+    code, _out, err = kp("release", version, "--store", str(release_store), "--out", str(tmp_path))
     assert code == 2
     assert "not a release version" in err
     assert not any(tmp_path.iterdir())
 
 
-def test_an_unknown_previous_release_is_refused(seed_store: Path, folder: Path) -> None:
+def test_an_unknown_previous_release_is_refused(release_store: Path, folder: Path) -> None:
     code, _out, err = kp(
-        "release", "1.1", "--store", str(seed_store), "--out", str(folder.parent), "--previous", "0.9", "-q"
+        "release",
+        "1.1",
+        "--store",
+        str(release_store),
+        "--out",
+        str(folder.parent),
+        "--previous",
+        "0.9",
+        "-q",
     )
     assert code == 2 and "no release '0.9'" in err
     assert not (folder.parent / "1.1").exists()

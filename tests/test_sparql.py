@@ -279,3 +279,19 @@ def test_memory_hungry_query_dies_alone(small_memory_server: LiveServer) -> None
         small_memory_server.url + "/sparql", params={"query": "ASK {}"}, headers={"Accept": SRJ}
     )
     assert after.status_code == 200 and after.json()["boolean"] is True
+
+
+def test_a_client_that_goes_away_does_not_leave_answers_behind(live_server: LiveServer) -> None:
+    """A client gives up on a long query; the next answers must still be their own."""
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+    with pytest.raises(httpx.TimeoutException):
+        httpx.get(
+            live_server.url + "/sparql", params={"query": runaway}, headers={"Accept": SRJ}, timeout=0.5
+        )
+    for n in range(6):
+        query = f"SELECT ?n WHERE {{ BIND ({n} AS ?n) }}"
+        response = httpx.get(
+            live_server.url + "/sparql", params={"query": query}, headers={"Accept": SRJ}, timeout=30
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["results"]["bindings"][0]["n"]["value"] == str(n)
