@@ -280,7 +280,9 @@ def serve(
     except KpError as exc:
         raise fail(str(exc)) from None
     err.print(f"serving {settings.store_path} on http://{settings.host}:{settings.port}/", highlight=False)
-    uvicorn.run(application, host=settings.host, port=settings.port, log_level="warning")
+    from server.fastpath import SparqlFastPath
+
+    uvicorn.run(SparqlFastPath(application), host=settings.host, port=settings.port, log_level="warning")
 
 
 cli_match.register(app)
