@@ -143,4 +143,14 @@ async def resource(request: Request, kind: str, name: str) -> Response:
         return _see_other(request, f"/{kind}/{stem}", request.headers.get("accept"))
     settings = deps.settings(request)
     linkeddata.resource_iri(settings, kind, stem)  # 404 for names that are not IRIs
-    return await run_in_threadpool(_document, request, f"{settings.base}{kind}/{stem}", ext)
+    iri = f"{settings.base}{kind}/{stem}"
+    if _cached(request, iri, ext):
+        return _document(request, iri, ext)  # from memory: no thread hand-off
+    return await run_in_threadpool(_document, request, iri, ext)
+
+
+def _cached(request: Request, iri: str, ext: str) -> bool:
+    """Is this document rendered already (for this caller's level and language)?"""
+    state = request.app.state
+    lang = deps.ui_language(request) if ext == "html" else "en"
+    return (iri, ext, deps.caller(request).level, lang, state.version) in state.documents
