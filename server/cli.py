@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from server import cli_match, rdfio
@@ -27,6 +26,7 @@ from server.cli_common import (
     fail,
     out,
     settings_for,
+    step_progress,
 )
 from server.config import Settings
 from server.errors import InvalidData, KpError, ParseError
@@ -125,15 +125,7 @@ def load(
         kp_store = EmbeddedStore(settings.store_path)
     except KpError as exc:
         raise fail(str(exc)) from None
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet or not err.is_terminal,
-        transient=True,
-    )
+    progress = step_progress(quiet)
     with progress:
         task = progress.add_task("loading", total=None)
 

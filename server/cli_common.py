@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from server.config import Settings
 
@@ -44,3 +45,17 @@ def settings_for(store: Path | None) -> Settings:
 def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
     err.print(f"[bold red]error:[/] {message}", highlight=False)
     return typer.Exit(code)
+
+
+def step_progress(quiet: bool) -> Progress:
+    """The progress bar of long jobs made of counted steps (load, release), on stderr,
+    shown only on a terminal."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+        transient=True,
+    )

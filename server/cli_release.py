@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from server.errors import KpError
@@ -34,7 +33,7 @@ def release(
 ) -> None:
     """Write dist/VERSION/: dumps, packages per audience, tables, MISP, SSSOM, DCAT-AP, changelog."""
     from server import release as releases
-    from server.cli_common import err, fail, settings_for
+    from server.cli_common import err, fail, settings_for, step_progress
     from server.cli_common import out as console
     from server.store import EmbeddedStore
 
@@ -51,15 +50,7 @@ def release(
         kp_store = EmbeddedStore(settings.store_path, read_only=True)
     except KpError as exc:
         raise fail(str(exc)) from None
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet or not err.is_terminal,
-        transient=True,
-    )
+    progress = step_progress(quiet)
     task = progress.add_task("release", total=None)
 
     def step(what: str, done: int, total: int) -> None:
