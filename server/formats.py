@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,7 +119,19 @@ def negotiate(header: str | None, offers: list[str]) -> str | None:
 
     Each offer takes the q-value of the most specific range that matches it
     (RFC 9110 12.5.1: ``text/html;q=0.1`` beats ``text/*;q=0.9`` for HTML);
-    ties go to the server's order of ``offers``."""
+    ties go to the server's order of ``offers``. Clients repeat their Accept
+    header, so answers are remembered."""
+    if header is not None and len(header) > 1000:
+        return _negotiate(header, tuple(offers))
+    return _negotiate_cached(header, tuple(offers))
+
+
+@functools.lru_cache(maxsize=512)
+def _negotiate_cached(header: str | None, offers: tuple[str, ...]) -> str | None:
+    return _negotiate(header, offers)
+
+
+def _negotiate(header: str | None, offers: tuple[str, ...]) -> str | None:
     ranges = parse_accept(header)
     best: tuple[float, int, str] | None = None
     for position, offer in enumerate(offers):

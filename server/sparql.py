@@ -62,6 +62,8 @@ def query_dataset(text: str) -> tuple[list[str], list[str]]:
 
     pyoxigraph lets the protocol's dataset replace the query's own, so the
     query's FROM clauses are read here and applied, within the caller's level."""
+    if "from" not in text.lower():
+        return [], []  # most queries: no need for the regular expressions
     bare = _COMMENTS.sub(" ", _STRINGS.sub('""', text))
     prefixes = {m.group(1) or "": m.group(2) for m in _PREFIX.finditer(bare)}
     default: list[str] = []
