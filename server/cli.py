@@ -23,6 +23,7 @@ from server.cli_common import (
     OutputFormat,
     StoreOption,
     err,
+    existing_store,
     fail,
     out,
     settings_for,
@@ -187,13 +188,9 @@ def stats(
 ) -> None:
     """Counts by language, term type, substance, handling level and country, and growth by month."""
     from server.stats import statistics
-    from server.store import VISIBLE_LEVELS, EmbeddedStore
+    from server.store import EmbeddedStore
 
-    if level not in VISIBLE_LEVELS:
-        raise fail(f"unknown level {level!r}; use one of {', '.join(VISIBLE_LEVELS)}")
-    settings = settings_for(store)
-    if not settings.store_path.exists():
-        raise fail(f"no store at {settings.store_path}; run `kp load` first")
+    settings = existing_store(store, level)
     try:
         kp_store = EmbeddedStore(settings.store_path, read_only=True)
     except KpError as exc:

@@ -59,3 +59,16 @@ def step_progress(quiet: bool) -> Progress:
         disable=quiet or not err.is_terminal,
         transient=True,
     )
+
+
+def existing_store(store: Path | None, level: str) -> Settings:
+    """Settings for a command that reads an existing store as a reader of ``level``;
+    a clear error for an unknown level or a store that was never loaded."""
+    from server.store import VISIBLE_LEVELS
+
+    if level not in VISIBLE_LEVELS:
+        raise fail(f"unknown level {level!r}; use one of {', '.join(VISIBLE_LEVELS)}")
+    settings = settings_for(store)
+    if not settings.store_path.exists():
+        raise fail(f"no store at {settings.store_path}; run `kp load` first")
+    return settings

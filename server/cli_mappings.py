@@ -39,15 +39,11 @@ def import_skos(
 ) -> None:
     """Load an external SKOS vocabulary into its own graph and propose mappings (SSSOM) for review."""
     from server import skosimport
-    from server.cli_common import err, fail, settings_for
+    from server.cli_common import err, existing_store, fail
     from server.cli_common import out as console
-    from server.store import VISIBLE_LEVELS, EmbeddedStore, now_iso
+    from server.store import EmbeddedStore, now_iso
 
-    if level not in VISIBLE_LEVELS:
-        raise fail(f"unknown level {level!r}; use one of {', '.join(VISIBLE_LEVELS)}")
-    settings = settings_for(store)
-    if not settings.store_path.exists():
-        raise fail(f"no store at {settings.store_path}; run `kp load` first")
+    settings = existing_store(store, level)
     target = out or Path(f"{name}.proposed.sssom.tsv")
     try:
         kp_store = EmbeddedStore(settings.store_path)
