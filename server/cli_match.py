@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import sys
 import tempfile
@@ -16,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from enum import StrEnum
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -32,12 +34,14 @@ from rich.progress import (
 
 from server.config import Settings
 from server.errors import KpError
-from server.match import DEFAULT_MIN_CONFIDENCE, Matcher
+from server.match import DEFAULT_MIN_CONFIDENCE, NOTHING, Matcher
 
 err = Console(stderr=True, soft_wrap=True)
 EXIT_BAD_INPUT = 1
 EXIT_ERROR = 2
 LEVELS = ("tlp-clear", "tlp-green", "tlp-amber")
+#: The rest of the line of a post without matches (as ``json.dumps`` writes it).
+NONE_FOUND = ', "matches": [], "substances": [], "signals": []}\n'
 
 
 class InputFormat(StrEnum):
@@ -65,31 +69,84 @@ def load_matcher(settings: Settings, level: str) -> Matcher:
     return Matcher(built)
 
 
+Post = tuple[Any, str | None, str | None]  # id, text, or the error that stands for it
+
+
 def read_posts(
-    stream: IO[str], kind: InputFormat, text_field: str, id_field: str
-) -> Iterator[dict[str, Any]]:
-    """Each post as {"id", "text"} or {"id", "error"}; ids default to the line (or row) number."""
+    stream: IO[str], kind: InputFormat, text_field: str, id_field: str, block: int = 2000
+) -> Iterator[list[Post]]:
+    """Posts in blocks of ``block`` lines (or rows), each as (id, text, None) or
+    (id, None, error); ids default to the line (or row) number."""
     if kind is InputFormat.csv:
         rows = csv.DictReader(stream)
         if rows.fieldnames is None or text_field not in rows.fieldnames:
             raise KpError(f"the CSV has no column {text_field!r} (columns: {rows.fieldnames})")
-        for number, row in enumerate(rows, start=1):
-            yield {"id": row.get(id_field) or number, "text": row[text_field] or ""}
+        posts: Iterator[Post] = (
+            (row.get(id_field) or number, row[text_field] or "", None) for number, row in enumerate(rows, 1)
+        )
+        yield from iter(lambda: list(itertools.islice(posts, block)), [])
         return
-    for number, line in enumerate(stream, start=1):
-        if not line.strip():
+    for numbers, values in _json_blocks(stream, block):
+        found: list[Post] = []
+        for number, value in zip(numbers, values, strict=True):
+            if type(value) is dict and isinstance(text := value.get(text_field), str):
+                found.append((value.get(id_field, number), text, None))
+            elif type(value) is str:
+                found.append((number, value, None))
+            elif isinstance(value, JSONError):
+                found.append((number, None, f"line {number} is not JSON: {value.message}"))
+            else:
+                found.append((number, None, f"line {number} has no string field {text_field!r}"))
+        yield found
+
+
+class JSONError:
+    """The parser's message for a line that is not JSON."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+
+def _json_blocks(stream: IO[str], size: int) -> Iterator[tuple[list[int], list[Any]]]:
+    """The line numbers and values of the non-blank lines, ``size`` lines at a time.
+
+    A block is parsed in one call into the parser, each line wrapped in its own
+    one-element array and separated by a newline, which no JSON string may hold: so a
+    line cannot reach into its neighbour's value without leaving some element that is not
+    a one-element array. A block that does not parse exactly into one value per line is
+    parsed again line by line, so each bad line gets its own message."""
+    first = 1
+    while lines := list(itertools.islice(stream, size)):
+        numbers = [first + i for i, line in enumerate(lines) if not line.isspace()]
+        first += len(lines)
+        if len(numbers) < len(lines):
+            lines = [line for line in lines if not line.isspace()]
+        if not lines:
             continue
+        texts = list(map(_strip_newline, lines))
         try:
-            value = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield {"id": number, "error": f"line {number} is not JSON: {exc.msg}"}
-            continue
-        if isinstance(value, str):
-            yield {"id": number, "text": value}
-        elif isinstance(value, dict) and isinstance(value.get(text_field), str):
-            yield {"id": value.get(id_field, number), "text": value[text_field]}
-        else:
-            yield {"id": number, "error": f"line {number} has no string field {text_field!r}"}
+            wrapped = json.loads("[[" + "],\n[".join(texts) + "]]")
+            if not (
+                len(wrapped) == len(texts)
+                and set(map(type, wrapped)) <= {list}
+                and all(map((1).__eq__, map(len, wrapped)))
+            ):
+                raise ValueError("not one value per line")
+            values = list(map(itemgetter(0), wrapped))
+        except ValueError:
+            values = list(map(_parse_line, texts))
+        yield numbers, values
+
+
+def _strip_newline(line: str) -> str:
+    return line.rstrip("\r\n")
+
+
+def _parse_line(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        return JSONError(exc.msg)
 
 
 def match(
@@ -130,6 +187,7 @@ def match(
     if store is not None:
         settings = replace(settings, store_path=store)
     wanted = [lang.strip() for lang in languages.split(",")] if languages else None
+    lang = wanted[0] if wanted else "en"
     started = time.perf_counter()
     try:
         matcher = load_matcher(settings, level)
@@ -164,29 +222,25 @@ def match(
     try:
         with progress:
             task = progress.add_task("matching", total=total)
-            pending: list[dict[str, Any]] = []
-
-            def flush() -> None:
-                nonlocal hits
-                texts = [p["text"].replace("\x00", " ") for p in pending if "text" in p]
-                answers = iter(matcher.report(texts, wanted, min_confidence))
-                for post in pending:
-                    if "error" in post:
-                        record = {"id": post["id"], "error": post["error"]}
-                    else:
-                        record = {"id": post["id"], **next(answers)}
-                        hits += bool(record["matches"])
-                    sink.write(json.dumps(record, ensure_ascii=False) + "\n")
+            for block in read_posts(stream, input_format, text_field, id_field, batch):
+                texts = [text.replace("\x00", " ") for _id, text, _e in block if text is not None]
+                answers = iter(matcher.scan(texts, wanted, min_confidence))
+                lines = []
+                for post_id, text, error in block:
+                    if text is None:
+                        bad += 1
+                        lines.append(json.dumps({"id": post_id, "error": error}, ensure_ascii=False) + "\n")
+                        continue
+                    answer = next(answers)
+                    if answer is NOTHING:  # most posts: no record to build and encode
+                        lines.append(f'{{"id": {_json_id(post_id)}{NONE_FOUND}')
+                        continue
+                    hits += 1 if answer.matches else 0
+                    record = {"id": post_id, **matcher.as_data(answer, lang)}
+                    lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                sink.write("".join(lines))
+                posts += len(block)
                 progress.update(task, completed=raw.tell() if total is not None else None)
-                pending.clear()
-
-            for post in read_posts(stream, input_format, text_field, id_field):
-                posts += 1
-                bad += "error" in post
-                pending.append(post)
-                if len(pending) >= batch:
-                    flush()
-            flush()
     except KpError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_ERROR) from None
@@ -200,6 +254,10 @@ def match(
         )
     if bad:
         raise typer.Exit(EXIT_BAD_INPUT)
+
+
+def _json_id(value: Any) -> str:
+    return str(value) if type(value) is int else json.dumps(value, ensure_ascii=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import re
 import string
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Any
 
 import ahocorasick
@@ -29,6 +29,7 @@ from server import signals as seller
 from server.commonwords import everyday_in
 from server.errors import BadRequest
 from server.lexicon import Lexicon
+from server.match_filter import Prefilter, separators
 from server.match_passes import (
     LABEL,
     SIGNAL,
@@ -53,10 +54,10 @@ from server.match_score import (
 )
 from server.textnorm import Folded, basic_key, fold, fold_mapped
 
-__all__ = ["DEFAULT_MIN_CONFIDENCE", "Match", "Matcher", "TextResult"]
+__all__ = ["DEFAULT_MIN_CONFIDENCE", "NOTHING", "Match", "Matcher", "TextResult"]
 
+NOTHING = TextResult()  # of every text without a match (never changed)
 SEPARATOR = "\x00"  # between texts of a batch; folding keeps it
-_DIGIT_OR_PLUS = re.compile(r"[\d+]|\.me/")
 
 
 def _is_emoji(form: str) -> bool:
@@ -133,6 +134,8 @@ class Matcher:
             for second in pairs:
                 entries[f" {first} {second} "].append((SPACED_PAIR,))
         self.automaton = _automaton(entries)
+        sequences = [key for key, spaced in by_key if not spaced and len(key) > 1 and _is_emoji(key)]
+        self.prefilter = Prefilter(entries, inner, sequences, self.labels)
         self._stretch_cache: dict[str, list[Any]] = {}  # what stretched words and tokens hold
         self._token_cache: dict[str, list[Hit]] = {}
         self.inner = _automaton(inner)
@@ -149,20 +152,28 @@ class Matcher:
         """Find labels in each text; offsets are into that text (code points)."""
         if any(SEPARATOR in text for text in texts):
             raise BadRequest("texts must not contain the NUL character")
+        if min_confidence <= max(WEAK_ALONE.values()):  # weak labels alone are reported: all get a look
+            return self._scan_closely(texts, languages, min_confidence)
+        allowed = _languages(languages)
+        asked = frozenset(allowed - {"zxx", ""}) if allowed is not None else None
+        chosen = self.prefilter.candidates(texts, asked, self._spelled, self._in_tokens)
+        results = [NOTHING] * len(texts)
+        for index, result in zip(
+            chosen, self._scan_closely([texts[i] for i in chosen], languages, min_confidence), strict=True
+        ):
+            results[index] = result
+        return results
+
+    def _scan_closely(
+        self, texts: Sequence[str], languages: Sequence[str] | None, min_confidence: float
+    ) -> list[TextResult]:
         allowed = _languages(languages)
         asked = frozenset(allowed - {"zxx", ""}) if allowed is not None else None
         prefer = languages[0] if languages else "en"
         joined = f"{SEPARATOR} " + f" {SEPARATOR} ".join(texts) + f" {SEPARATOR}"
-        starts, position = [], 2
-        for text in texts:
-            starts.append(position)
-            position += len(text) + 3
+        starts = list(accumulate(map((3).__add__, map(len, texts)), initial=2))[:-1]
         folded = fold_mapped(joined)
-        bounds = (
-            [folded.folded_offset(start - 2) for start in starts]
-            if folded.starts
-            else [s - 2 for s in starts]
-        )
+        bounds = separators(folded.text)
         found: dict[int, list[tuple[int, tuple[Any, ...]]]] = defaultdict(list)
         stretched: list[int] = []
         spaced: set[int] = set()
@@ -187,7 +198,7 @@ class Matcher:
         for cache in (self._stretch_cache, self._token_cache):
             if len(cache) > 100_000:
                 cache.clear()
-        results = [TextResult() for _ in texts]
+        results = [NOTHING] * len(texts)
         quiet = min_confidence > max(WEAK_ALONE.values())  # weak labels alone are not reported
         for index in sorted(set(found) | set(extra)):
             if (
@@ -222,9 +233,19 @@ class Matcher:
                     kinds.append(kind)
             kept = resolve(matches, prefer)
             score(kept, signal_at, asked)
-            results[index].matches = [m for m in kept if m.confidence >= min_confidence]
-            results[index].signals = kinds
+            results[index] = TextResult([m for m in kept if m.confidence >= min_confidence], kinds)
         return results
+
+    def _spelled(self, text: str) -> bool:
+        return next(spaced_hits(text, self.automaton), None) is not None
+
+    def _in_tokens(self, texts: Sequence[str]) -> set[int]:
+        if not texts:
+            return set()
+        joined = f"{SEPARATOR} " + f" {SEPARATOR} ".join(texts) + f" {SEPARATOR}"
+        starts = list(accumulate(map((3).__add__, map(len, texts)), initial=2))[1:-1]
+        found = token_hits(joined, self.inner, self.signals, self._token_cache)
+        return {bisect.bisect_right(starts, hit.start) for hit in found}
 
     def _worth_a_look(
         self, joined: str, folded: Folded, found: list[tuple[int, tuple[Any, ...]]], text: str
@@ -244,7 +265,7 @@ class Matcher:
                 )
                 if cached_basic_key(joined[start:stop]) not in item[6]:
                     return True  # perhaps disguised
-        return _DIGIT_OR_PLUS.search(text) is not None and any(
+        return seller.DIGIT_OR_PLUS.search(text) is not None and any(
             p.search(text) for p in seller.PATTERNS.values()
         )
 
@@ -256,20 +277,21 @@ class Matcher:
     ) -> list[dict[str, Any]]:
         """:meth:`scan` as plain data (the API's and ``kp match``'s output)."""
         lang = languages[0] if languages else "en"
-        out = []
-        for result in self.scan(texts, languages, min_confidence):
-            substances = result.substances()
-            out.append(
-                {
-                    "matches": [m.to_dict(self.lexicon.substance_name, lang) for m in result.matches],
-                    "substances": [
-                        {"uri": s, "label": self.lexicon.substance_name(s, lang), "confidence": round(c, 2)}
-                        for s, c in sorted(substances.items(), key=lambda item: (-item[1], item[0]))
-                    ],
-                    "signals": sorted(set(result.signals)),
-                }
-            )
-        return out
+        return [self.as_data(result, lang) for result in self.scan(texts, languages, min_confidence)]
+
+    def as_data(self, result: TextResult, lang: str) -> dict[str, Any]:
+        """One text's result as plain data, names in ``lang`` where there are some."""
+        if result is NOTHING:
+            return {"matches": [], "substances": [], "signals": []}
+        substances = result.substances()
+        return {
+            "matches": [m.to_dict(self.lexicon.substance_name, lang) for m in result.matches],
+            "substances": [
+                {"uri": s, "label": self.lexicon.substance_name(s, lang), "confidence": round(c, 2)}
+                for s, c in sorted(substances.items(), key=lambda item: (-item[1], item[0]))
+            ],
+            "signals": sorted(set(result.signals)),
+        }
 
 
 def _automaton(entries: dict[str, list[tuple[Any, ...]]]) -> Any:

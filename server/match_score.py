@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from server.lexicon import KINDS, Entry
@@ -65,10 +66,10 @@ class Match:
         }
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class TextResult:
-    matches: list[Match] = field(default_factory=list)
-    signals: list[str] = field(default_factory=list)  # seller signals seen in a text with candidates
+    matches: Sequence[Match] = ()
+    signals: Sequence[str] = ()  # seller signals seen in a text with candidates
 
     def substances(self) -> dict[str, float]:
         found: dict[str, float] = {}

@@ -27,6 +27,9 @@ PATTERNS = {
     "contact": re.compile(r"\+\d[\d \-]{7,}\d|(?<!\w)(?:t\.me|wa\.me|signal\.me)/", re.IGNORECASE),
 }
 
+#: A digit, a plus or a messenger link: what a text needs before PATTERNS can find anything.
+DIGIT_OR_PLUS = re.compile(r"[\d+]|\.me/")
+
 
 @dataclass(frozen=True)
 class Signals:

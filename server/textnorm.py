@@ -213,6 +213,38 @@ def _fold_run(run: str) -> Run:
     return "".join(out), tuple(segments), *edges
 
 
+_NON_ASCII_BYTES = re.compile(rb"([\x80-\xff]+)")
+_folded_runs: dict[bytes, bytes] = {}
+
+
+def _fold_run_bytes(run: bytes) -> bytes:
+    folded = _folded_runs[run] = _fold_run(run.decode("utf-8", "surrogatepass"))[0].encode(
+        "utf-8", "surrogatepass"
+    )
+    return folded
+
+
+def fold_bytes(text: str | bytes) -> bytes:
+    """The folded form of a text as UTF-8, without the way back to its offsets and without
+    dropping the spaces between emoji: what :func:`fold` gives otherwise, encoded, at a
+    fraction of the cost (the matcher's first look at a batch). Runs of non-ASCII
+    characters fold once each through a cache, in one split and one join; no Python step
+    per character, nor per run that was seen before. ``text`` may be given as UTF-8."""
+    raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    partial = raw.translate(_byte_table())
+    if partial.isascii():
+        return partial
+    parts = _NON_ASCII_BYTES.split(partial)
+    runs = parts[1::2]
+    folded = list(map(_folded_runs.get, runs))
+    if None in folded:
+        if len(_folded_runs) > 100_000:
+            _folded_runs.clear()
+        folded = [f if f is not None else _fold_run_bytes(r) for f, r in zip(folded, runs, strict=True)]
+    parts[1::2] = folded
+    return b"".join(parts)
+
+
 def fold_mapped(text: str) -> Folded:
     """Fold a text and keep the map back to its offsets.
 

@@ -79,7 +79,7 @@ def test_finds_terms_where_they_are(matcher: Matcher, text: str, found: str, rea
 )
 def test_leaves_innocent_text_alone(matcher: Matcher, text: str) -> None:
     [result] = matcher.scan([text])
-    assert result.matches == [], [(m.text, m.label.entry.form, m.confidence) for m in result.matches]
+    assert not result.matches, [(m.text, m.label.entry.form, m.confidence) for m in result.matches]
 
 
 def test_ambiguous_labels_are_weak_alone_and_strong_with_support(matcher: Matcher) -> None:

@@ -1,0 +1,253 @@
+"""The matcher's first look at a batch: which texts could hold a match at the threshold.
+
+Most posts hold no term at all, or only an everyday word that is also a weak
+label ("has", "e", ❄️) written plainly. This pass finds them without the
+matcher's per-text work: the batch is folded to UTF-8 in one go (no offset
+map, :func:`server.textnorm.fold_bytes`) and scanned by one compiled
+Aho-Corasick DFA (``ahocorasick_rs``, in Rust) holding every key of the
+matcher's automaton and the keys it looks for inside tokens. Each key carries
+what a find of it means:
+
+* ``CLOSER`` — a strong label, a seller word or a stretched letter: the text gets
+  the closer look;
+* ``WEAK`` — a weak label that is only ever written as it is (two letters, emoji):
+  the text needs a look only if it also has a price or a phone number;
+* ``CHECK`` — a weak label that may be disguised: plainly written, it is ``WEAK``;
+* ``SPACED`` — two single letters in a row: the text gets a look if its letters
+  split by separators spell a label;
+* ``INNER`` — a label inside a longer word: a look if the text has a hashtag,
+  user name or word with digits that may hold it;
+* ``SEQUENCE`` — the first emoji of an emoji sequence label: a look if the rest
+  of the sequence is in the text too (spaces between emoji are not folded away here).
+
+The pass is a superset of what the closer look reports at a threshold where weak
+labels alone are left out: it may keep a text the closer look then drops, never
+the other way round (``tests/test_match_filter.py`` checks that on a generated corpus).
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import operator
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import accumulate, compress
+from operator import itemgetter
+from typing import Any
+
+import ahocorasick_rs
+
+from server import signals as seller
+from server.match_passes import LABEL, SIGNAL, SPACED_PAIR, STRETCH, TOKEN_SIGN
+from server.match_score import Compiled
+from server.textnorm import fold_bytes
+
+CLOSER, WEAK, CHECK, SPACED, INNER, SEQUENCE = 1, 2, 4, 8, 16, 32
+
+
+class Prefilter:
+    def __init__(
+        self,
+        entries: dict[str, list[tuple[Any, ...]]],
+        inner: Iterable[str],
+        sequences: Iterable[str],
+        labels: Sequence[Compiled],
+    ) -> None:
+        """``entries``: the matcher's automaton keys and items; ``inner``: its keys for
+        labels inside tokens; ``sequences``: folded keys of labels of two or more emoji;
+        ``labels``: the compiled labels the items' ids point to."""
+        masks: dict[str, int] = {}
+        basics: dict[str, frozenset[str]] = {}
+        padded: dict[str, bool] = {}
+        everyday: dict[str, list[frozenset[str]]] = {}
+        forms: dict[str, set[str] | None] = {}  # of labels only ever written as they are (None: emoji)
+        for key, items in entries.items():
+            mask = 0
+            for item in items:
+                kind = item[0]
+                if kind in (SIGNAL, STRETCH):
+                    mask |= CLOSER
+                elif kind == LABEL:
+                    # Strong labels that are everyday words of some language count alone only
+                    # when the caller's languages leave that language out (see match_score.strong).
+                    strong = [labels[i].everyday_in for i in item[3] if labels[i].strong]
+                    if any(not e for e in strong):
+                        mask |= CLOSER
+                    elif strong:
+                        everyday.setdefault(key, []).extend(strong)
+                    mask |= WEAK if item[5] else CHECK  # never disguised, or perhaps
+                    if item[5]:
+                        written = forms.setdefault(key, set())
+                        if written is not None:
+                            if any(labels[i].emoji for i in item[3]):
+                                forms[key] = None
+                            else:
+                                written.update(labels[i].entry.form for i in item[3])
+                    basics[key] = basics.get(key, frozenset()) | item[6]
+                    padded[key] = item[2]
+                elif kind == SPACED_PAIR:
+                    mask |= SPACED
+            masks[key] = mask
+        for key in inner:
+            masks[key] = masks.get(key, 0) | INNER
+        rests: dict[str, list[str]] = {}
+        for key in sequences:
+            masks[key[0]] = masks.get(key[0], 0) | SEQUENCE
+            rests.setdefault(key[0], []).append(key[1:])
+        keys = list(masks)
+        self._masks = [masks[k] for k in keys]
+        self._everyday = {i: everyday[k] for i, k in enumerate(keys) if k in everyday}
+        self._by_languages: dict[frozenset[str] | None, list[int]] = {}
+        self.basics = [basics.get(k, frozenset()) for k in keys]
+        self.padded = [padded.get(k, False) for k in keys]
+        self.rests = [rests.get(k, []) for k in keys]
+        self.forms = [None if forms.get(k, set()) is None else tuple(forms.get(k) or ()) for k in keys]
+        self.dfa = ahocorasick_rs.BytesAhoCorasick(
+            [k.encode("utf-8", "surrogatepass") for k in keys],
+            matchkind=ahocorasick_rs.MatchKind.Standard,
+            implementation=ahocorasick_rs.Implementation.DFA,
+        )
+
+    def masks(self, languages: frozenset[str] | None) -> list[int]:
+        """What a find of each key means for a caller who gave these languages."""
+        masks = self._by_languages.get(languages)
+        if masks is None:
+            masks = list(self._masks)
+            for pid, sets in self._everyday.items():
+                if any(not (e & languages) for e in sets) if languages is not None else False:
+                    masks[pid] |= CLOSER
+            if len(self._by_languages) > 64:
+                self._by_languages.clear()
+            self._by_languages[languages] = masks
+        return masks
+
+    def candidates(
+        self,
+        texts: Sequence[str],
+        languages: frozenset[str] | None,
+        spelled: Callable[[str], bool],
+        in_tokens: Callable[[Sequence[str]], set[int]],
+    ) -> list[int]:
+        """Indexes of the texts that need the matcher's closer look (in order).
+
+        ``languages``: those the caller said the texts are in, if any; ``spelled``: does a
+        text spell a label in letters split by separators; ``in_tokens``: which of some
+        texts hold a label inside a hashtag, user name or word with digits (both the
+        matcher's own passes)."""
+        raw = ("\x00 " + " \x00 ".join(texts) + " \x00").encode("utf-8", "surrogatepass")
+        folded = fold_bytes(raw)
+        nul = separators(folded)  # text i lies between nul[i] and nul[i + 1]
+        hits = self.dfa.find_matches_as_indexes(folded, overlapping=True)
+        if not hits:
+            return []
+        # Each hit's meaning, then the texts with hits of each meaning, in passes that
+        # stay in C (map, compress, set): hits are many, most of them everyday words.
+        text_of: Callable[[int], int] = functools.partial(bisect.bisect_right, nul[1:])
+        masks = self.masks(languages)
+        pids = list(map(itemgetter(0), hits))
+        at = list(map(itemgetter(1), hits))
+        meaning = list(map(masks.__getitem__, pids))
+
+        def where(bit: int) -> Iterator[int]:
+            return compress(at, map(bit.__and__, meaning))
+
+        chosen = set(map(text_of, where(CLOSER)))
+        plain = set(map(text_of, where(WEAK | CHECK)))
+        checked = Counter(
+            zip(map(text_of, where(CHECK)), compress(pids, map(CHECK.__and__, meaning)), strict=True)
+        )
+        for (index, pid), count in checked.items():
+            if index not in chosen:
+                text = texts[index]
+                if sum(len(_plainly(b).findall(text)) for b in self.basics[pid]) < count:
+                    chosen.add(index)  # perhaps disguised
+        numeric, tagged = _marks(raw)
+        maybe = (plain & numeric) - chosen
+        if maybe:  # a weak label next to a price or a phone number, written as it counts?
+            real = self._really_written
+            weak = zip(map(text_of, where(WEAK)), compress(pids, map(WEAK.__and__, meaning)), strict=True)
+            written = {i for i, pid in weak if i in maybe and real(pid, texts[i])}
+            written.update(i for i, _pid in checked if i in maybe)  # plainly written: counts
+            chosen.update(i for i in written if _sells(texts[i]))
+        for index in set(map(text_of, where(SPACED))) - chosen:
+            if spelled(texts[index]):
+                chosen.add(index)
+        inner = list(compress(hits, map(INNER.__and__, meaning)))
+        inner_texts = list(map(text_of, map(itemgetter(1), inner)))
+        signed = {i for i in (set(inner_texts) & (numeric | tagged)) - chosen if TOKEN_SIGN.search(texts[i])}
+        tokens = sorted(
+            {
+                index
+                for (_pid, start, end), index in zip(inner, inner_texts, strict=True)
+                if index in signed and _in_token(texts[index], folded, nul[index] + 2, start, end)
+            }
+        )
+        chosen.update(tokens[i] for i in in_tokens([texts[i] for i in tokens]))
+        for pid, start in compress(zip(pids, at, strict=True), map(SEQUENCE.__and__, meaning)):
+            index = text_of(start)
+            if index not in chosen and any(all(c in texts[index] for c in rest) for rest in self.rests[pid]):
+                chosen.add(index)
+        return sorted(chosen)
+
+    def _really_written(self, pid: int, text: str) -> bool:
+        """Could the key ``pid`` stand, in ``text``, for a label that counts only as it is
+        written (E, MD) — or for an emoji?"""
+        forms = self.forms[pid]
+        if forms is None:
+            return True
+        if not text.isascii():
+            text = unicodedata.normalize("NFKC", text)
+        return any(form in text for form in forms)
+
+
+def separators(text: bytes | str) -> list[int]:
+    """Where the NUL characters of a batch are (and 0 for the first), in C-level passes."""
+    pieces = text.split(b"\x00")[1:-1] if isinstance(text, bytes) else text.split("\x00")[1:-1]
+    return list(accumulate(map((1).__add__, map(len, pieces)), initial=0))
+
+
+@functools.lru_cache(maxsize=4096)
+def _plainly(basic: str) -> re.Pattern[str]:
+    """A weak label written plainly: its basic form (any case) between spaces or common
+    punctuation, which fold to spaces, so that each find is a find of the label's key too."""
+    edge = r"\s.,!?;:()\[\]{}\"'"
+    return re.compile(rf"(?<![^{edge}]){re.escape(basic)}(?![^{edge}])", re.IGNORECASE)
+
+
+def _in_token(text: str, folded: bytes, base: int, start: int, end: int) -> bool:
+    """Could the find at folded ``[start, end)`` lie in a hashtag, user name or word with
+    digits (``base``: where the text begins in ``folded``)? For an ASCII text the folded
+    offsets are the text's, so the word around it is looked at; for any other, yes."""
+    if not text.isascii():
+        return True
+    first = folded.rfind(b" ", 0, start) + 1
+    last = folded.find(b" ", end)
+    word = text[max(first - base - 1, 0) : last - base + 1]  # with the characters either side
+    return _TOKEN_CHAR.search(word) is not None
+
+
+_TOKEN_CHAR = re.compile(r"[#@_\d]")
+_MARKS = ahocorasick_rs.BytesAhoCorasick(
+    [*(str(d).encode() for d in range(10)), b"+", b".me/", b"#", b"@"],
+    implementation=ahocorasick_rs.Implementation.DFA,
+)
+_TAG = 12  # the first of the patterns # and @
+
+
+def _marks(raw: bytes) -> tuple[set[int], set[int]]:
+    """The texts of a batch (UTF-8) with a digit, a plus or a messenger link (those where a
+    price or a phone number may be), and those with a # or an @."""
+    text_of = functools.partial(bisect.bisect_right, separators(raw)[1:])
+    found = _MARKS.find_matches_as_indexes(raw)
+    tags = list(map(_TAG.__le__, map(itemgetter(0), found)))
+    at = list(map(itemgetter(1), found))
+    tagged = set(map(text_of, compress(at, tags)))
+    return set(map(text_of, compress(at, map(operator.not_, tags)))), tagged
+
+
+def _sells(text: str) -> bool:
+    """A price or a phone number: what makes a plainly written weak label worth a look."""
+    return any(p.search(text) for p in seller.PATTERNS.values())
