@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import operator
 import re
 import unicodedata
 from collections import Counter
@@ -97,19 +96,21 @@ class Prefilter:
         for key in sequences:
             masks[key[0]] = masks.get(key[0], 0) | SEQUENCE
             rests.setdefault(key[0], []).append(key[1:])
-        keys = list(masks)
+        # Two automata: the keys that matter in any text, and those that matter only in
+        # texts with a digit, a plus, a # or @ or _ (weak labels never disguised count
+        # only next to a price or a phone number; labels inside tokens need a token).
+        keys = [k for k, m in masks.items() if m & (CLOSER | CHECK | SPACED | SEQUENCE) or k in everyday]
         self._masks = [masks[k] for k in keys]
         self._everyday = {i: everyday[k] for i, k in enumerate(keys) if k in everyday}
         self._by_languages: dict[frozenset[str] | None, list[int]] = {}
         self.basics = [basics.get(k, frozenset()) for k in keys]
         self.padded = [padded.get(k, False) for k in keys]
         self.rests = [rests.get(k, []) for k in keys]
-        self.forms = [None if forms.get(k, set()) is None else tuple(forms.get(k) or ()) for k in keys]
-        self.dfa = ahocorasick_rs.BytesAhoCorasick(
-            [k.encode("utf-8", "surrogatepass") for k in keys],
-            matchkind=ahocorasick_rs.MatchKind.Standard,
-            implementation=ahocorasick_rs.Implementation.DFA,
-        )
+        self.dfa = _dfa(keys)
+        side = [k for k, m in masks.items() if m & (WEAK | INNER)]
+        self.side_masks = [masks[k] & (WEAK | INNER) for k in side]
+        self.forms = [None if forms.get(k, set()) is None else tuple(forms.get(k) or ()) for k in side]
+        self.side_dfa = _dfa(side)
 
     def masks(self, languages: frozenset[str] | None) -> list[int]:
         """What a find of each key means for a caller who gave these languages."""
@@ -141,8 +142,6 @@ class Prefilter:
         folded = fold_bytes(raw)
         nul = separators(folded)  # text i lies between nul[i] and nul[i + 1]
         hits = self.dfa.find_matches_as_indexes(folded, overlapping=True)
-        if not hits:
-            return []
         # Each hit's meaning, then the texts with hits of each meaning, in passes that
         # stay in C (map, compress, set): hits are many, most of them everyday words.
         text_of: Callable[[int], int] = functools.partial(bisect.bisect_right, nul[1:])
@@ -155,34 +154,45 @@ class Prefilter:
             return compress(at, map(bit.__and__, meaning))
 
         chosen = set(map(text_of, where(CLOSER)))
-        plain = set(map(text_of, where(WEAK | CHECK)))
         checked = Counter(
             zip(map(text_of, where(CHECK)), compress(pids, map(CHECK.__and__, meaning)), strict=True)
         )
+        plain: set[int] = set()
         for (index, pid), count in checked.items():
             if index not in chosen:
                 text = texts[index]
                 if sum(len(_plainly(b).findall(text)) for b in self.basics[pid]) < count:
                     chosen.add(index)  # perhaps disguised
-        numeric, tagged = _marks(raw)
-        maybe = (plain & numeric) - chosen
-        if maybe:  # a weak label next to a price or a phone number, written as it counts?
-            real = self._really_written
-            weak = zip(map(text_of, where(WEAK)), compress(pids, map(WEAK.__and__, meaning)), strict=True)
-            written = {i for i, pid in weak if i in maybe and real(pid, texts[i])}
-            written.update(i for i, _pid in checked if i in maybe)  # plainly written: counts
-            chosen.update(i for i in written if _sells(texts[i]))
+                else:
+                    plain.add(index)
         for index in set(map(text_of, where(SPACED))) - chosen:
             if spelled(texts[index]):
                 chosen.add(index)
-        inner = list(compress(hits, map(INNER.__and__, meaning)))
-        inner_texts = list(map(text_of, map(itemgetter(1), inner)))
-        signed = {i for i in (set(inner_texts) & (numeric | tagged)) - chosen if TOKEN_SIGN.search(texts[i])}
+        numeric, marked = _marks(raw)
+        # The texts with a digit, a plus, #, @ or _ get a second pass, over them alone.
+        side = sorted(marked - chosen)
+        sub = b"".join([folded[nul[i] : nul[i + 1]] for i in side]) + b"\x00"
+        sub_nul = separators(sub)
+        found = self.side_dfa.find_matches_as_indexes(sub, overlapping=True)
+        side_of: Callable[[int], int] = functools.partial(bisect.bisect_right, sub_nul[1:])
+        side_meaning = list(map(self.side_masks.__getitem__, map(itemgetter(0), found)))
+        maybe = numeric - chosen
+        if maybe:  # a weak label next to a price or a phone number, written as it counts?
+            real = self._really_written
+            weak = compress(found, map(WEAK.__and__, side_meaning))
+            written = {
+                i for pid, start, _end in weak if (i := side[side_of(start)]) in maybe and real(pid, texts[i])
+            }
+            written.update(plain & maybe)  # plainly written: counts
+            chosen.update(i for i in written if _sells(texts[i]))
+        inner = list(compress(found, map(INNER.__and__, side_meaning)))
+        inner_at = list(map(side_of, map(itemgetter(1), inner)))
+        signed = {k for k in set(inner_at) if side[k] not in chosen and TOKEN_SIGN.search(texts[side[k]])}
         tokens = sorted(
             {
-                index
-                for (_pid, start, end), index in zip(inner, inner_texts, strict=True)
-                if index in signed and _in_token(texts[index], folded, nul[index] + 2, start, end)
+                side[k]
+                for (_pid, start, end), k in zip(inner, inner_at, strict=True)
+                if k in signed and _in_token(texts[side[k]], sub, sub_nul[k] + 2, start, end)
             }
         )
         chosen.update(tokens[i] for i in in_tokens([texts[i] for i in tokens]))
@@ -201,6 +211,14 @@ class Prefilter:
         if not text.isascii():
             text = unicodedata.normalize("NFKC", text)
         return any(form in text for form in forms)
+
+
+def _dfa(keys: list[str]) -> ahocorasick_rs.BytesAhoCorasick:
+    return ahocorasick_rs.BytesAhoCorasick(
+        [k.encode("utf-8", "surrogatepass") for k in keys],
+        matchkind=ahocorasick_rs.MatchKind.Standard,
+        implementation=ahocorasick_rs.Implementation.DFA,
+    )
 
 
 def separators(text: bytes | str) -> list[int]:
@@ -231,21 +249,20 @@ def _in_token(text: str, folded: bytes, base: int, start: int, end: int) -> bool
 
 _TOKEN_CHAR = re.compile(r"[#@_\d]")
 _MARKS = ahocorasick_rs.BytesAhoCorasick(
-    [*(str(d).encode() for d in range(10)), b"+", b".me/", b"#", b"@"],
+    [*(str(d).encode() for d in range(10)), b"+", b".me/", b"#", b"@", b"_"],
     implementation=ahocorasick_rs.Implementation.DFA,
 )
-_TAG = 12  # the first of the patterns # and @
+_TAG = 12  # the first of the patterns #, @ and _
 
 
 def _marks(raw: bytes) -> tuple[set[int], set[int]]:
     """The texts of a batch (UTF-8) with a digit, a plus or a messenger link (those where a
-    price or a phone number may be), and those with a # or an @."""
+    price or a phone number may be), and those with any of these or a #, @ or _."""
     text_of = functools.partial(bisect.bisect_right, separators(raw)[1:])
     found = _MARKS.find_matches_as_indexes(raw)
-    tags = list(map(_TAG.__le__, map(itemgetter(0), found)))
-    at = list(map(itemgetter(1), found))
-    tagged = set(map(text_of, compress(at, tags)))
-    return set(map(text_of, compress(at, map(operator.not_, tags)))), tagged
+    at = list(map(text_of, map(itemgetter(1), found)))
+    numeric = set(compress(at, map(_TAG.__gt__, map(itemgetter(0), found))))
+    return numeric, set(at)
 
 
 def _sells(text: str) -> bool:
