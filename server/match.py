@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import string
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
@@ -129,10 +128,10 @@ class Matcher:
             entries[phrase].append((SIGNAL, length, kind))
         for letter in letters:  # "ill" folds to "iii" (1 and l read as i): stretched i is four
             entries[letter * (4 if letter == "i" else 3)].append((STRETCH,))
-        pairs = {c for c in fold(string.ascii_lowercase + string.digits)}
-        for first in pairs:
-            for second in pairs:
-                entries[f" {first} {second} "].append((SPACED_PAIR,))
+        # Two single letters in a row that begin a label: letters split by separators may follow.
+        for key, spaced in by_key:
+            if spaced and len(key) > 2 and " " not in key and key[0].isalnum() and key[1].isalnum():
+                entries[f" {key[0]} {key[1]} "].append((SPACED_PAIR,))
         self.automaton = _automaton(entries)
         sequences = [key for key, spaced in by_key if not spaced and len(key) > 1 and _is_emoji(key)]
         self.prefilter = Prefilter(entries, inner, sequences, self.labels)

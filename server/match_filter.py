@@ -33,7 +33,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import accumulate, compress
+from itertools import accumulate, compress, count
 from operator import itemgetter
 from typing import Any
 
@@ -158,10 +158,10 @@ class Prefilter:
             zip(map(text_of, where(CHECK)), compress(pids, map(CHECK.__and__, meaning)), strict=True)
         )
         plain: set[int] = set()
-        for (index, pid), count in checked.items():
+        for (index, pid), times in checked.items():
             if index not in chosen:
                 text = texts[index]
-                if sum(len(_plainly(b).findall(text)) for b in self.basics[pid]) < count:
+                if sum(len(_plainly(b).findall(text)) for b in self.basics[pid]) < times:
                     chosen.add(index)  # perhaps disguised
                 else:
                     plain.add(index)
@@ -248,21 +248,23 @@ def _in_token(text: str, folded: bytes, base: int, start: int, end: int) -> bool
 
 
 _TOKEN_CHAR = re.compile(r"[#@_\d]")
-_MARKS = ahocorasick_rs.BytesAhoCorasick(
-    [*(str(d).encode() for d in range(10)), b"+", b".me/", b"#", b"@", b"_"],
-    implementation=ahocorasick_rs.Implementation.DFA,
-)
-_TAG = 12  # the first of the patterns #, @ and _
+#: Every byte but NUL (between texts) and digits and plus; and then # @ _ too: what is left
+#: of a text once these are deleted is empty unless it has one.
+_NOT_NUMERIC = bytes(b for b in range(256) if b not in b"\x000123456789+")
+_NOT_MARK = bytes(b for b in range(256) if b not in b"\x00#@_")
 
 
 def _marks(raw: bytes) -> tuple[set[int], set[int]]:
     """The texts of a batch (UTF-8) with a digit, a plus or a messenger link (those where a
     price or a phone number may be), and those with any of these or a #, @ or _."""
-    text_of = functools.partial(bisect.bisect_right, separators(raw)[1:])
-    found = _MARKS.find_matches_as_indexes(raw)
-    at = list(map(text_of, map(itemgetter(1), found)))
-    numeric = set(compress(at, map(_TAG.__gt__, map(itemgetter(0), found))))
-    return numeric, set(at)
+    numeric = set(compress(count(), raw.translate(None, _NOT_NUMERIC).split(b"\x00")[1:-1]))
+    at = raw.find(b".me/")
+    if at >= 0:
+        text_of = functools.partial(bisect.bisect_right, separators(raw)[1:])
+        while at >= 0:
+            numeric.add(text_of(at))
+            at = raw.find(b".me/", at + 1)
+    return numeric, numeric | set(compress(count(), raw.translate(None, _NOT_MARK).split(b"\x00")[1:-1]))
 
 
 def _sells(text: str) -> bool:
