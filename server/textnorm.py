@@ -213,7 +213,9 @@ def _fold_run(run: str) -> Run:
     return "".join(out), tuple(segments), *edges
 
 
-_NON_ASCII_BYTES = re.compile(rb"([\x80-\xff]+)")
+#: A run of non-ASCII characters in UTF-8: a lead byte, then any bytes of that range (the
+#: same runs as [\x80-\xff]+ in valid UTF-8, found about twice as fast by ``re``).
+_NON_ASCII_BYTES = re.compile(rb"([\xc0-\xff][\x80-\xff]*)")
 _folded_runs: dict[bytes, bytes] = {}
 
 
