@@ -230,9 +230,13 @@ def separators(text: bytes | str) -> list[int]:
 @functools.lru_cache(maxsize=4096)
 def _plainly(basic: str) -> re.Pattern[str]:
     """A weak label written plainly: its basic form (any case) between spaces or common
-    punctuation, which fold to spaces, so that each find is a find of the label's key too."""
+    punctuation, which fold to spaces, so that each find is a find of the label's key too.
+    (The form comes first and the character before it is looked at after: ``re`` then
+    skips ahead to the form's first letter.)"""
     edge = r"\s.,!?;:()\[\]{}\"'"
-    return re.compile(rf"(?<![^{edge}]){re.escape(basic)}(?![^{edge}])", re.IGNORECASE)
+    return re.compile(
+        rf"{re.escape(basic)}(?<![^{edge}].{{{len(basic)}}})(?![^{edge}])", re.IGNORECASE | re.DOTALL
+    )
 
 
 def _in_token(text: str, folded: bytes, base: int, start: int, end: int) -> bool:
