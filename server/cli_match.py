@@ -15,8 +15,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import IO, Annotated, Any
@@ -69,34 +70,52 @@ def load_matcher(settings: Settings, level: str) -> Matcher:
     return Matcher(built)
 
 
-Post = tuple[Any, str | None, str | None]  # id, text, or the error that stands for it
+@dataclass
+class Block:
+    """Posts read together: their ids, their texts (None for an unreadable line) and why
+    each unreadable line could not be read (by position in the block)."""
+
+    ids: list[Any]
+    texts: list[str | None]
+    errors: dict[int, str] = field(default_factory=dict)
 
 
 def read_posts(
     stream: IO[str], kind: InputFormat, text_field: str, id_field: str, block: int = 2000
-) -> Iterator[list[Post]]:
-    """Posts in blocks of ``block`` lines (or rows), each as (id, text, None) or
-    (id, None, error); ids default to the line (or row) number."""
+) -> Iterator[Block]:
+    """Posts in blocks of ``block`` lines (or rows); ids default to the line (or row) number."""
     if kind is InputFormat.csv:
         rows = csv.DictReader(stream)
         if rows.fieldnames is None or text_field not in rows.fieldnames:
             raise KpError(f"the CSV has no column {text_field!r} (columns: {rows.fieldnames})")
-        posts: Iterator[Post] = (
-            (row.get(id_field) or number, row[text_field] or "", None) for number, row in enumerate(rows, 1)
-        )
-        yield from iter(lambda: list(itertools.islice(posts, block)), [])
+        numbered = enumerate(rows, start=1)
+        while chunk := list(itertools.islice(numbered, block)):
+            yield Block(
+                [row.get(id_field) or number for number, row in chunk],
+                [row[text_field] or "" for _number, row in chunk],
+            )
         return
     for numbers, values in _json_blocks(stream, block):
-        found: list[Post] = []
+        if set(map(type, values)) == {dict}:  # the usual case, in passes that stay in C
+            texts = list(map(dict.get, values, repeat(text_field)))
+            if set(map(type, texts)) == {str}:
+                yield Block(list(map(dict.get, values, repeat(id_field), numbers)), texts)
+                continue
+        found = Block([], [])
         for number, value in zip(numbers, values, strict=True):
-            if type(value) is dict and isinstance(text := value.get(text_field), str):
-                found.append((value.get(id_field, number), text, None))
-            elif type(value) is str:
-                found.append((number, value, None))
-            elif isinstance(value, JSONError):
-                found.append((number, None, f"line {number} is not JSON: {value.message}"))
+            text = None
+            if type(value) is dict and isinstance(value.get(text_field), str):
+                found.ids.append(value.get(id_field, number))
+                text = value[text_field]
             else:
-                found.append((number, None, f"line {number} has no string field {text_field!r}"))
+                found.ids.append(number)
+                if type(value) is str:
+                    text = value
+                elif isinstance(value, JSONError):
+                    found.errors[len(found.texts)] = f"line {number} is not JSON: {value.message}"
+                else:
+                    found.errors[len(found.texts)] = f"line {number} has no string field {text_field!r}"
+            found.texts.append(text)
         yield found
 
 
@@ -117,14 +136,15 @@ def _json_blocks(stream: IO[str], size: int) -> Iterator[tuple[list[int], list[A
     parsed again line by line, so each bad line gets its own message."""
     first = 1
     while lines := list(itertools.islice(stream, size)):
-        numbers = [first + i for i, line in enumerate(lines) if not line.isspace()]
+        if any(map(str.isspace, lines)):
+            numbers = [first + i for i, line in enumerate(lines) if not line.isspace()]
+            texts = [line for line in lines if not line.isspace()]
+        else:
+            numbers, texts = list(range(first, first + len(lines))), lines
         first += len(lines)
-        if len(numbers) < len(lines):
-            lines = [line for line in lines if not line.isspace()]
-        if not lines:
+        if not texts:
             continue
-        texts = list(map(_strip_newline, lines))
-        try:
+        try:  # (the lines keep their line ends: whitespace to JSON)
             wrapped = json.loads("[[" + "],\n[".join(texts) + "]]")
             if not (
                 len(wrapped) == len(texts)
@@ -136,10 +156,6 @@ def _json_blocks(stream: IO[str], size: int) -> Iterator[tuple[list[int], list[A
         except ValueError:
             values = list(map(_parse_line, texts))
         yield numbers, values
-
-
-def _strip_newline(line: str) -> str:
-    return line.rstrip("\r\n")
 
 
 def _parse_line(text: str) -> Any:
@@ -223,23 +239,19 @@ def match(
         with progress:
             task = progress.add_task("matching", total=total)
             for block in read_posts(stream, input_format, text_field, id_field, batch):
-                texts = [text.replace("\x00", " ") for _id, text, _e in block if text is not None]
-                answers = iter(matcher.scan(texts, wanted, min_confidence))
-                lines = []
-                for post_id, text, error in block:
-                    if text is None:
-                        bad += 1
-                        lines.append(json.dumps({"id": post_id, "error": error}, ensure_ascii=False) + "\n")
-                        continue
-                    answer = next(answers)
-                    if answer is NOTHING:  # most posts: no record to build and encode
-                        lines.append(f'{{"id": {_json_id(post_id)}{NONE_FOUND}')
-                        continue
-                    hits += 1 if answer.matches else 0
-                    record = {"id": post_id, **matcher.as_data(answer, lang)}
-                    lines.append(json.dumps(record, ensure_ascii=False) + "\n")
+                where = [i for i, text in enumerate(block.texts) if text is not None]
+                texts = [text.replace("\x00", " ") for text in block.texts if text is not None]
+                lines = list(map(_nothing_found, block.ids))  # most posts; the others are replaced
+                for i, answer in zip(where, matcher.scan(texts, wanted, min_confidence), strict=True):
+                    if answer is not NOTHING:
+                        hits += 1 if answer.matches else 0
+                        record = {"id": block.ids[i], **matcher.as_data(answer, lang)}
+                        lines[i] = json.dumps(record, ensure_ascii=False) + "\n"
+                for i, error in block.errors.items():
+                    lines[i] = json.dumps({"id": block.ids[i], "error": error}, ensure_ascii=False) + "\n"
                 sink.write("".join(lines))
-                posts += len(block)
+                posts += len(lines)
+                bad += len(block.errors)
                 progress.update(task, completed=raw.tell() if total is not None else None)
     except KpError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
@@ -256,8 +268,10 @@ def match(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _json_id(value: Any) -> str:
-    return str(value) if type(value) is int else json.dumps(value, ensure_ascii=False)
+def _nothing_found(post_id: Any) -> str:
+    """The output line of a post without matches."""
+    written = str(post_id) if type(post_id) is int else json.dumps(post_id, ensure_ascii=False)
+    return f'{{"id": {written}{NONE_FOUND}'
 
 
 def register(app: typer.Typer) -> None:
