@@ -3,12 +3,14 @@ cap, the cap's first rows (replayed) past it, whatever the byte budget."""
 
 from __future__ import annotations
 
+import marshal
+
 import pyoxigraph as ox
 import pytest
 
-from server import formats, query_exec
+from server import formats, query_exec, workers
 from server.store import serialize_solutions
-from server.workers import QueryJob
+from server.workers import QueryJob, QueryOutcome
 
 P = ox.NamedNode("https://example.org/p")
 QUERY = "SELECT ?s ?o WHERE { ?s ?p ?o } ORDER BY ?o"
@@ -95,3 +97,13 @@ def test_a_sink_past_its_budget_stops_the_serialiser() -> None:
     with pytest.raises(OSError):
         sink.write(b"678901")
     assert sink.full and sink.getvalue() == b"12345"
+
+
+def test_jobs_and_outcomes_cross_the_pipe_whole() -> None:
+    sent = QueryJob(
+        "ASK {}", "tlp-green", False, ["https://g/1"], ["https://g/2"], "text/csv", "text/turtle", 7
+    )
+    assert QueryJob(*marshal.loads(marshal.dumps(workers._job_fields(sent)))) == sent
+    outcome = query_exec.run(store(3), job(formats.RESULTS_FORMATS[0], 2))
+    back = QueryOutcome(*marshal.loads(marshal.dumps(workers._outcome_fields(outcome))))
+    assert back == outcome and back.truncated and back.rows == 2
