@@ -1,20 +1,31 @@
 """What a query worker process does with one job (see ``server.workers``).
 
 Imports only pyoxigraph and the formats table, so workers start quickly.
-Results are always written by pyoxigraph's serializers; the row cap's
-first-N solutions go through ``store.serialize_solutions``.
+Results are always written by pyoxigraph's serializers: directly when they
+are under the row cap (the usual case); the cap's first rows of a larger
+answer go through ``store.serialize_solutions``.
 """
 
 from __future__ import annotations
 
+import io
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from server import formats
 from server.store import serialize_solutions
 from server.workers import QueryJob, QueryOutcome
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
+
+#: Results formats pyoxigraph reads back (CSV is lossy: it is always replayed).
+PARSEABLE = {"json", "xml", "tsv"}
+#: The serialiser's byte budget: the row cap times this, at least MIN_BUDGET.
+BYTES_PER_ROW = 512
+MIN_BUDGET = 64 * 1024
 
 
 class JobError(Exception):
@@ -47,6 +58,81 @@ def _graph_format(media: str | None) -> formats.Format:
     )
 
 
+class _Capped(io.BytesIO):
+    """A binary sink for a serializer that gives up past ``budget`` bytes."""
+
+    def __init__(self, budget: int) -> None:
+        super().__init__()
+        self.budget = budget
+        self.full = False
+
+    def write(self, chunk: ReadableBuffer, /) -> int:
+        if self.tell() + len(memoryview(chunk)) > self.budget:
+            self.full = True
+            raise OSError("the results are larger than the budget")
+        return super().write(chunk)
+
+
+def _solutions(
+    store: ox.Store,
+    job: QueryJob,
+    results: ox.QuerySolutions,
+    fmt: formats.ResultsFormat,
+    kwargs: dict[str, Any],
+) -> QueryOutcome:
+    """SELECT results, at most ``job.row_cap`` of them.
+
+    Most answers are far below the cap: pyoxigraph serialises them directly and
+    reading its own output back counts the rows (much cheaper than replaying
+    them). Past a byte budget the serialiser is stopped and the rows written so
+    far are read back; only the row cap's first rows are then replayed."""
+    if fmt.name not in PARSEABLE:
+        return _replayed(job, results, fmt)
+    sink = _Capped(max(MIN_BUDGET, job.row_cap * BYTES_PER_ROW))
+    try:
+        results.serialize(sink, format=fmt.results_format)
+    except OSError:
+        if not sink.full:
+            raise
+    body = sink.getvalue()
+    rows = _rows(body, fmt, job.row_cap + 1)
+    if rows <= job.row_cap:
+        if not sink.full:
+            return QueryOutcome(fmt.media_type, body, "solutions", rows)
+        # Fewer rows than the cap filled the budget: evaluate again, keeping rows only.
+        again = store.query(job.query, **kwargs)
+        assert isinstance(again, ox.QuerySolutions)
+        return _replayed(job, again, fmt)
+    # More rows than the cap. Of a cut-off text, a row past the cap was (at least
+    # partly) written, so the rows before it are whole.
+    return _replayed(job, _read(body, fmt), fmt)
+
+
+def _read(body: bytes, fmt: formats.ResultsFormat) -> ox.QuerySolutions:
+    written = ox.parse_query_results(body, format=fmt.results_format)
+    assert isinstance(written, ox.QuerySolutions)
+    return written
+
+
+def _rows(body: bytes, fmt: formats.ResultsFormat, most: int) -> int:
+    """How many rows (up to ``most``) a serialisation holds; a cut-off one, up to where it ends."""
+    count = 0
+    try:
+        for _ in islice(_read(body, fmt), most):
+            count += 1
+    except SyntaxError:
+        pass  # the end of a cut-off text
+    return count
+
+
+def _replayed(job: QueryJob, results: ox.QuerySolutions, fmt: formats.ResultsFormat) -> QueryOutcome:
+    variables = list(results.variables)
+    rows = list(islice(results, job.row_cap + 1))
+    truncated = len(rows) > job.row_cap
+    body = serialize_solutions(variables, rows[: job.row_cap], fmt)
+    return QueryOutcome(fmt.media_type, body, "solutions", min(len(rows), job.row_cap), truncated)
+
+
 def run(store: ox.Store, job: QueryJob) -> QueryOutcome:
     kwargs: dict[str, Any]
     if job.union:
@@ -67,12 +153,7 @@ def run(store: ox.Store, job: QueryJob) -> QueryOutcome:
             fmt.media_type, bytes(results.serialize(format=fmt.results_format) or b""), "boolean", 1
         )
     if isinstance(results, ox.QuerySolutions):
-        fmt = _results_format(job.results_media)
-        variables = list(results.variables)
-        rows = list(islice(results, job.row_cap + 1))
-        truncated = len(rows) > job.row_cap
-        body = serialize_solutions(variables, rows[: job.row_cap], fmt)
-        return QueryOutcome(fmt.media_type, body, "solutions", min(len(rows), job.row_cap), truncated)
+        return _solutions(store, job, results, _results_format(job.results_media), kwargs)
     graph_fmt = _graph_format(job.graph_media)
     triples = list(islice(results, job.row_cap + 1))
     truncated = len(triples) > job.row_cap

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import marshal
 import multiprocessing as mp
 import os
 import threading
@@ -73,12 +74,12 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
     stores: dict[str, Any] = {}  # open snapshots by path, one per level at most
     while True:
         try:
-            message = conn.recv()
+            message = marshal.loads(conn.recv_bytes())
         except (EOFError, KeyboardInterrupt):
             return
         if message is None:
             return
-        snapshot, job = message
+        snapshot, fields = message
         try:
             store = stores.get(snapshot)
             if store is None:
@@ -86,17 +87,30 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
                 for path in [p for p in stores if p.rsplit("/", 1)[-1] == level_dir]:
                     del stores[path]  # an older snapshot of the same level
                 store = stores[snapshot] = query_exec.open_reader(snapshot)
-            conn.send(("ok", query_exec.run(store, job)))
+            outcome = query_exec.run(store, QueryJob(*fields))
+            answer: tuple[Any, ...] = ("ok", *_outcome_fields(outcome))
         except query_exec.JobError as exc:
-            conn.send((exc.kind, exc.message, exc.extra))
+            answer = (exc.kind, exc.message, exc.extra)
         except MemoryError:
             # Out of memory in Python rather than in oxigraph: same outcome as a
             # crash. Say so and stop; the pool starts a fresh worker.
             stores.clear()
-            conn.send(("aborted", "", {}))
+            conn.send_bytes(marshal.dumps(("aborted", "", {})))
             return
         except Exception as exc:  # a bug must not kill the worker silently
-            conn.send(("error", f"{type(exc).__name__}: {exc}", {}))
+            answer = ("error", f"{type(exc).__name__}: {exc}", {})
+        conn.send_bytes(marshal.dumps(answer))
+
+
+# Jobs and outcomes cross the pipe as marshalled tuples of plain values: both
+# ends run the same interpreter, and it costs far less than pickling classes.
+def _job_fields(job: QueryJob) -> tuple[Any, ...]:
+    return (job.query, job.level, job.union, job.default_graph, job.named_graphs,
+            job.results_media, job.graph_media, job.row_cap)  # fmt: skip
+
+
+def _outcome_fields(outcome: QueryOutcome) -> tuple[Any, ...]:
+    return (outcome.media_type, outcome.body, outcome.kind, outcome.rows, outcome.truncated)
 
 
 class _Worker:
@@ -159,28 +173,31 @@ class QueryPool:
             self._idle = asyncio.Queue()
             for worker in self._workers:
                 self._idle.put_nowait(worker)
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), self.wait)
-        except TimeoutError:
-            raise Overloaded("all query workers are busy; try again shortly") from None
+        if not self._idle.empty():
+            worker = self._idle.get_nowait()
+        else:
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), self.wait)
+            except TimeoutError:
+                raise Overloaded("all query workers are busy; try again shortly") from None
         started = time.monotonic()
         give_back = True
         try:
-            worker.conn.send((str(self.snapshots.levels[job.level]), job))
-            readable: asyncio.Future[None] = loop.create_future()
+            worker.conn.send_bytes(marshal.dumps((str(self.snapshots.levels[job.level]), _job_fields(job))))
+            # True once the worker answers, False at the time limit (a timer, not a task per query).
+            answered: asyncio.Future[bool] = loop.create_future()
 
-            def ready(future: asyncio.Future[None] = readable) -> None:
+            def settle(value: bool, future: asyncio.Future[bool] = answered) -> None:
                 if not future.done():
-                    future.set_result(None)
+                    future.set_result(value)
 
             fd = worker.conn.fileno()
-            loop.add_reader(fd, ready)
+            loop.add_reader(fd, settle, True)
+            timer = loop.call_later(limit, settle, False)
             try:
-                await asyncio.wait_for(readable, limit)
-                timed_out = False
-            except TimeoutError:
-                timed_out = True
+                timed_out = not await answered
             finally:
+                timer.cancel()
                 # Unwatch this worker's descriptor before anything replaces the worker (a new
                 # pipe may reuse the number). uvloop leaves a watched descriptor non-blocking;
                 # Connection.recv needs it blocking.
@@ -193,7 +210,7 @@ class QueryPool:
                     f"the query ran past the time limit of {limit:g} s and was cancelled; "
                     "narrow it (LIMIT, more specific patterns) or ask an administrator for a longer limit"
                 )
-            answer = worker.conn.recv()
+            answer = marshal.loads(worker.conn.recv_bytes())
             if answer[0] == "aborted":
                 raise EOFError
         except asyncio.CancelledError:
@@ -217,7 +234,7 @@ class QueryPool:
             else:
                 worker.kill()
         if answer[0] == "ok":
-            outcome: QueryOutcome = answer[1]
+            outcome = QueryOutcome(*answer[1:])
             outcome.extra["seconds"] = round(time.monotonic() - started, 4)
             return outcome
         kind, message, extra = answer
@@ -235,5 +252,5 @@ class QueryPool:
                 workers.append(self._idle.get_nowait())
         for worker in {id(w): w for w in workers}.values():
             with contextlib.suppress(OSError):
-                worker.conn.send(None)
+                worker.conn.send_bytes(marshal.dumps(None))
             worker.kill()

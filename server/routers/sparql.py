@@ -78,14 +78,19 @@ def _one(params: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
-def _respond(outcome: QueryOutcome) -> Response:
+def result_headers(outcome: QueryOutcome) -> dict[str, str]:
+    """The headers of a query's answer (besides its type and length)."""
     headers = {"X-KP-Rows": str(outcome.rows), "Vary": "Accept"}
     if "seconds" in outcome.extra:
         headers["X-KP-Query-Seconds"] = str(outcome.extra["seconds"])
     if outcome.truncated:
         headers["X-KP-Truncated"] = "true"
         headers["Warning"] = '199 - "results truncated at the row cap"'
-    return Response(outcome.body, media_type=outcome.media_type, headers=headers)
+    return headers
+
+
+def _respond(outcome: QueryOutcome) -> Response:
+    return Response(outcome.body, media_type=outcome.media_type, headers=result_headers(outcome))
 
 
 async def _handle(

@@ -1,0 +1,74 @@
+"""The lean front for ``GET /sparql`` answers exactly as the application's route.
+
+Each row is sent three ways: GET from a program (the fast path), the same GET
+with a session cookie, and a POST form (both answered by the FastAPI route).
+Status, headers and body must agree, but for the date and the query's timing."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.server_fixture import ADMIN_TOKEN, LiveServer
+
+SRJ = "application/sparql-results+json"
+TSV = "text/tab-separated-values"
+TERM = "https://w3id.org/drugkp/term/T0001"
+VARYING = {"date", "x-kp-query-seconds", "content-length"}
+
+
+def answers(server: LiveServer, query: str, headers: dict[str, str]) -> list[httpx.Response]:
+    url = server.url + "/sparql"
+    return [
+        httpx.get(url, params={"query": query}, headers=headers),
+        httpx.get(url, params={"query": query}, headers={**headers, "Cookie": "theme=dark"}),
+        httpx.post(url, data={"query": query}, headers=headers),
+    ]
+
+
+def said(response: httpx.Response) -> tuple[int, list[tuple[str, str]], bytes]:
+    headers = [(k.lower(), v) for k, v in response.headers.multi_items() if k.lower() not in VARYING]
+    return response.status_code, headers, response.content
+
+
+@pytest.mark.parametrize(
+    ("query", "accept", "status", "media"),
+    [
+        (f"SELECT ?p ?o WHERE {{ <{TERM}> ?p ?o }}", SRJ, 200, SRJ),
+        (f"SELECT ?p ?o WHERE {{ <{TERM}> ?p ?o }}", "text/csv", 200, "text/csv; charset=utf-8"),
+        (f"SELECT ?p ?o WHERE {{ <{TERM}> ?p ?o }}", TSV, 200, f"{TSV}; charset=utf-8"),
+        ("SELECT ?s WHERE { ?s ?p ?o }", SRJ, 200, SRJ),  # past the 50-row cap
+        ("ASK { ?s ?p ?o }", "application/sparql-results+xml", 200, "application/sparql-results+xml"),
+        (f"DESCRIBE <{TERM}>", "text/turtle", 200, "text/turtle; charset=utf-8"),
+        ("SELECT ?s WHERE { ?s ", SRJ, 400, "application/json"),
+        ("CONSTRUCT WHERE { ?s ?p ?o } LIMIT 1", SRJ, 406, "application/json"),
+    ],
+)
+def test_the_fast_path_answers_as_the_route(
+    live_server: LiveServer, query: str, accept: str, status: int, media: str
+) -> None:
+    fast, cookie, form = answers(live_server, query, {"Accept": accept})
+    assert fast.status_code == status
+    assert fast.headers["content-type"] == media
+    assert int(fast.headers["content-length"]) == len(fast.content)
+    assert said(fast) == said(cookie) == said(form)
+    if status == 200:
+        assert fast.headers["vary"] == "Accept"
+        assert float(fast.headers["x-kp-query-seconds"]) >= 0
+
+
+def test_truncation_is_said_on_the_fast_path(live_server: LiveServer) -> None:
+    fast = answers(live_server, "SELECT ?s WHERE { ?s ?p ?o }", {"Accept": SRJ})[0]
+    assert fast.headers["x-kp-truncated"] == "true"
+    assert fast.headers["warning"] == '199 - "results truncated at the row cap"'
+    assert fast.headers["x-kp-rows"] == "50"
+
+
+@pytest.mark.parametrize(
+    ("authorization", "status"), [("Bearer wrong", 401), ("Basic abc", 401), (f"Bearer {ADMIN_TOKEN}", 200)]
+)
+def test_tokens_on_the_fast_path(live_server: LiveServer, authorization: str, status: int) -> None:
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    fast, _cookie, form = answers(live_server, query, {"Accept": SRJ, "Authorization": authorization})
+    assert fast.status_code == status
+    assert said(fast) == said(form)
