@@ -1,24 +1,29 @@
-"""A lean ASGI front for the hottest request: ``GET /sparql?query=…`` from a program.
+"""A lean ASGI front for the hottest requests from programs: ``GET /sparql?query=…``
+and ``GET /term/{id}.ttl`` (any RDF document) already rendered for anonymous readers.
 
-It answers exactly as the FastAPI route does (same domain functions, same
-headers, same error bodies) but skips FastAPI's routing, dependency solving and
-middleware stack, which cost more than a lookup query itself. Anything else —
-browsers asking for HTML, session cookies, updates, other paths — goes to the
+It answers exactly as the FastAPI routes do (same domain functions, same
+headers, same error bodies, the same document cache) but skips FastAPI's
+routing, dependency solving and middleware stack, which cost more than a lookup
+query itself, and more than sending a document from memory. Anything else —
+browsers asking for HTML, session cookies, tokens on documents, conditional
+requests, documents not rendered yet, updates, other paths — goes to the
 application unchanged.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, MutableMapping
+from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI
 from starlette.requests import Request
 
-from server import formats, sparql
+from server import formats, linkeddata, sparql
 from server.access import authenticate
 from server.errors import KpError
 from server.routers.sparql import HTML, result_headers
@@ -34,8 +39,15 @@ class SparqlFastPath:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != "/sparql" or scope["method"] != "GET":
+        if scope["type"] != "http" or scope["method"] != "GET":
             return await self.app(scope, receive, send)
+        if scope["path"] != "/sparql":
+            document = self._document(scope)
+            if document is None:
+                return await self.app(scope, receive, send)
+            await send({"type": "http.response.start", "status": 200, "headers": document[0]})
+            await send({"type": "http.response.body", "body": document[1]})
+            return None
         request = self._request(scope)
         if request is None:
             return await self.app(scope, receive, send)
@@ -62,6 +74,34 @@ class SparqlFastPath:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": outcome.body})
 
+    def _document(self, scope: Scope) -> tuple[list[tuple[bytes, bytes]], bytes] | None:
+        """The headers and body of an RDF document already rendered for anonymous readers,
+        as the linked-data route writes them; None for any other request."""
+        kind, _, name = scope["path"][1:].partition("/")
+        if kind not in linkeddata.KINDS or scope["query_string"]:
+            return None
+        stem, ext = linkeddata.split_extension(name)
+        if ext is None or ext == "html":
+            return None
+        for header, _value in scope["headers"]:
+            if header in _PERSONAL:
+                return None  # tokens, sessions and conditional requests: the application's
+        state = self.app.state
+        found = state.documents.get(
+            (f"{state.settings.base}{kind}/{stem}", ext, "tlp-clear", "en", state.version)
+        )
+        if found is None:
+            return None
+        body, etag = found
+        headers = [
+            (b"last-modified", _http_date(state.last_modified)),
+            (b"x-cache", b"HIT"),
+            (b"etag", etag.encode("latin-1")),
+            (b"content-length", b"%d" % len(body)),
+            (b"content-type", _content_type(linkeddata.EXTENSIONS[ext])),
+        ]
+        return headers, body
+
     @staticmethod
     def _request(scope: Scope) -> dict[str, Any] | None:
         """What the fast path needs, or None when the request is not one it serves."""
@@ -83,6 +123,15 @@ class SparqlFastPath:
             return None  # the editor page, or a 406 the application writes
         return {"query": queries[0], "params": params, "accept": headers.get("accept"),
                 "authorization": headers.get("authorization")}  # fmt: skip
+
+
+#: Request headers that send a document request to the application.
+_PERSONAL = {b"authorization", b"cookie", b"if-none-match", b"if-modified-since"}
+
+
+@functools.lru_cache(maxsize=4)
+def _http_date(moment: dt.datetime) -> bytes:
+    return format_datetime(moment, usegmt=True).encode("latin-1")
 
 
 @functools.lru_cache(maxsize=32)

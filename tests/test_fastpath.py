@@ -6,9 +6,15 @@ Status, headers and body must agree, but for the date and the query's timing."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+from types import SimpleNamespace
+from typing import Any
+
 import httpx
 import pytest
 
+from server.fastpath import SparqlFastPath
 from tests.server_fixture import ADMIN_TOKEN, LiveServer
 
 SRJ = "application/sparql-results+json"
@@ -72,3 +78,72 @@ def test_tokens_on_the_fast_path(live_server: LiveServer, authorization: str, st
     fast, _cookie, form = answers(live_server, query, {"Accept": SRJ, "Authorization": authorization})
     assert fast.status_code == status
     assert said(fast) == said(form)
+
+
+@pytest.mark.parametrize("ext", ["ttl", "nt", "jsonld", "rdf"])
+def test_documents_already_rendered_are_answered_as_the_route_answers(
+    live_server: LiveServer, ext: str
+) -> None:
+    url = f"{live_server.url}/term/T0001.{ext}"
+    httpx.get(url, headers={"Cookie": "theme=dark"})  # rendered (and cached) by the application
+    fast, routed = httpx.get(url), httpx.get(url, headers={"Cookie": "theme=dark"})
+    assert fast.status_code == 200 and fast.headers["x-cache"] == "HIT"
+    assert said(fast) == said(routed)
+    again = httpx.get(url, headers={"If-None-Match": fast.headers["etag"]})
+    assert again.status_code == 304  # conditional requests: the application's
+
+
+class _Stub:
+    """An application that says it was asked, with the state the fast path reads."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.state = SimpleNamespace(
+            settings=SimpleNamespace(base="https://w3id.org/drugkp/"),
+            documents={
+                ("https://w3id.org/drugkp/term/T1", "ttl", "tlp-clear", "en", 3): (b"<a> <b> <c> .\n", '"e1"')
+            },
+            version=3,
+            last_modified=dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        )
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.asked.append(scope["path"])
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "headers", "fast"),
+    [
+        ("/term/T1.ttl", b"", [], True),
+        ("/term/T1.ttl", b"", [(b"accept", b"*/*")], True),
+        ("/term/T2.ttl", b"", [], False),  # not rendered yet
+        ("/term/T1.nt", b"", [], False),
+        ("/term/T1.html", b"", [], False),  # pages depend on the reader's language
+        ("/term/T1", b"", [], False),  # 303 by Accept
+        ("/term/T1.ttl", b"x=1", [], False),
+        ("/term/T1.ttl", b"", [(b"authorization", b"Bearer x")], False),
+        ("/term/T1.ttl", b"", [(b"cookie", b"kp_session=x")], False),
+        ("/term/T1.ttl", b"", [(b"if-none-match", b'"e1"')], False),
+        ("/nothing/T1.ttl", b"", [], False),
+    ],
+)
+def test_which_document_requests_the_fast_path_answers(
+    path: str, query: bytes, headers: list[tuple[bytes, bytes]], fast: bool
+) -> None:
+    stub, sent = _Stub(), []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": path, "query_string": query, "headers": headers}
+    asyncio.run(SparqlFastPath(stub)(scope, None, send))  # type: ignore[arg-type]
+    assert stub.asked == ([] if fast else [path])
+    if fast:
+        assert sent[0]["headers"] == [
+            (b"last-modified", b"Fri, 02 Jan 2026 03:04:05 GMT"),
+            (b"x-cache", b"HIT"),
+            (b"etag", b'"e1"'),
+            (b"content-length", b"14"),
+            (b"content-type", b"text/turtle; charset=utf-8"),
+        ]
+        assert sent[1]["body"] == b"<a> <b> <c> .\n"
