@@ -336,7 +336,12 @@ def main() -> None:
             mine = results["kp serve"][name]["rps"]
             for server, table in results.items():
                 row = table[name]
-                ratio = "" if server == "kp serve" else f"kp = {mine / row['rps']:.2f}x"
+                if server == "kp serve":
+                    ratio = ""
+                elif row["rps"] == 0:
+                    ratio = f"no answer within {args.seconds:g} s"
+                else:
+                    ratio = f"kp = {mine / row['rps']:.2f}x"
                 print(
                     f"{name:<24} {server:<16} {row['rps']:9.0f} {row['p50']:8.1f} {row['p99']:8.1f} {row['errors']:6.0f}  {ratio}"
                 )
