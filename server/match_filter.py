@@ -3,10 +3,11 @@
 Most posts hold no term at all, or only an everyday word that is also a weak
 label ("has", "e", ❄️) written plainly. This pass finds them without the
 matcher's per-text work: the batch is folded to UTF-8 in one go (no offset
-map, :func:`server.textnorm.fold_bytes`) and scanned by one compiled
-Aho-Corasick DFA (``ahocorasick_rs``, in Rust) holding every key of the
-matcher's automaton and the keys it looks for inside tokens. Each key carries
-what a find of it means:
+map, :func:`server.textnorm.fold_bytes`) and scanned by a compiled
+Aho-Corasick DFA (``ahocorasick_rs``, in Rust) holding the matcher's keys; the
+texts with a digit, a plus, #, @ or _ are scanned again, alone, by a second DFA
+for the keys that matter only there (weak labels never disguised, labels
+inside tokens). Each key carries what a find of it means:
 
 * ``CLOSER`` — a strong label, a seller word or a stretched letter: the text gets
   the closer look;
@@ -118,7 +119,7 @@ class Prefilter:
         if masks is None:
             masks = list(self._masks)
             for pid, sets in self._everyday.items():
-                if any(not (e & languages) for e in sets) if languages is not None else False:
+                if languages is not None and any(not (e & languages) for e in sets):
                     masks[pid] |= CLOSER
             if len(self._by_languages) > 64:
                 self._by_languages.clear()
