@@ -56,7 +56,8 @@ def one(rows: int) -> dict[str, float]:
     from server.config import Settings
     from server.contributions import Contributions
     from server.loader import load, meta_graph
-    from server.store import EmbeddedStore, Snapshots
+    from server.snapshots import Snapshots
+    from server.store import EmbeddedStore
 
     directory = Path(tempfile.mkdtemp(prefix="kp-bench-contrib-"))
     settings = replace(Settings(), store_path=directory / "store")

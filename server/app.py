@@ -37,7 +37,8 @@ from server.errors import (
     UnsupportedMedia,
 )
 from server.loader import meta_graph
-from server.store import EmbeddedStore, Snapshots, SnapshotSet
+from server.snapshots import Snapshots, SnapshotSet
+from server.store import EmbeddedStore
 from server.tokens import TokenStore, auth_path
 from server.workers import QueryPool
 

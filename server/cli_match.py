@@ -54,7 +54,8 @@ def load_matcher(settings: Settings, level: str) -> Matcher:
     """Compile the matcher from a snapshot of the store at one handling level."""
     from server import lexicon
     from server.loader import meta_graph
-    from server.store import EmbeddedStore, Snapshots
+    from server.snapshots import Snapshots
+    from server.store import EmbeddedStore
 
     store = EmbeddedStore(settings.store_path)
     try:

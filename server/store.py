@@ -1,4 +1,5 @@
-"""Storage: every SPARQL string and every pyoxigraph store call lives here.
+"""Storage: every pyoxigraph store call lives here (and, for the readers' per-level
+copies, in :mod:`server.snapshots`); SPARQL texts come from :mod:`server.queries`.
 
 The rest of the code talks to :class:`Store`, a small interface that an
 embedded Oxigraph store implements today and a remote SPARQL 1.1 endpoint
@@ -318,64 +319,6 @@ def published_graphs(infos: Iterable[GraphInfo], level: str) -> list[GraphInfo]:
     """The graphs a reader of ``level`` sees: published kinds of the levels it may see."""
     allowed = VISIBLE_LEVELS[level]
     return [i for i in infos if i.handling in allowed and i.kind in PUBLISHED_KINDS]
-
-
-@dataclass(frozen=True)
-class SnapshotSet:
-    """One snapshot of the store per handling level.
-
-    Each holds only the published graphs its level may see (no metadata, no
-    shapes), so readers query it with the union of its graphs as the default
-    graph: oxigraph then looks each pattern up once instead of once per
-    visible graph (4.5 times faster for a resource document)."""
-
-    root: Path
-    levels: dict[str, Path]
-
-
-class Snapshots:
-    """Numbered sets of read-only snapshots of a store, for readers.
-
-    A new set is taken after every write; the last few are kept so that a
-    query still running on an older one can finish."""
-
-    def __init__(self, store: EmbeddedStore, directory: Path, meta_graph: str, keep: int = 3) -> None:
-        import shutil
-        import threading
-
-        self.store = store
-        self.directory = directory
-        self.meta_graph = meta_graph
-        self.keep = keep
-        self._lock = threading.Lock()
-        self._counter = 0
-        shutil.rmtree(directory, ignore_errors=True)
-        directory.mkdir(parents=True)
-
-    def take(self) -> SnapshotSet:
-        import shutil
-
-        with self._lock:
-            self._counter += 1
-            root = self.directory / f"{self._counter:08d}"
-            root.mkdir()
-            infos = self.store.graph_infos(self.meta_graph)
-            levels = {}
-            for level, allowed in VISIBLE_LEVELS.items():
-                path = root / level
-                self.store.snapshot(path)
-                keep = {i.iri for i in infos if i.handling in allowed and i.kind in PUBLISHED_KINDS}
-                copy = ox.Store(str(path))
-                for graph in list(copy.named_graphs()):
-                    if not isinstance(graph, ox.NamedNode) or graph.value not in keep:
-                        copy.remove_graph(graph)
-                copy.clear_graph(ox.DefaultGraph())
-                copy.flush()
-                del copy
-                levels[level] = path
-            for old in sorted(self.directory.iterdir())[: -self.keep]:
-                shutil.rmtree(old, ignore_errors=True)
-            return SnapshotSet(root, levels)
 
 
 BNODE_MARK = "urn:x-drugkp:bnode"

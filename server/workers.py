@@ -31,7 +31,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from server.errors import KpError, NotAcceptable, Overloaded, QueryAborted, QuerySyntaxError, QueryTimeout
-from server.store import SnapshotSet
+from server.snapshots import SnapshotSet
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from server.config import Settings
-from server.store import EmbeddedStore, Snapshots, SnapshotSet
+from server.snapshots import Snapshots, SnapshotSet
+from server.store import EmbeddedStore
 from server.validation import Validator
 from tests.server_fixture import LiveServer, run_server
 

@@ -79,7 +79,8 @@ def test_import_proposes_mappings_by_multilingual_labels(checkout: Path) -> None
 
 def test_imported_vocabulary_has_its_own_unpublished_graph(checkout: Path) -> None:
     from server.loader import meta_graph
-    from server.store import EmbeddedStore, Snapshots
+    from server.snapshots import Snapshots
+    from server.store import EmbeddedStore
 
     proposals(checkout)
     from server.config import Settings
