@@ -14,6 +14,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -306,3 +307,28 @@ def rdf_to_rdf(quads: list[ox.Quad], base: str, contribution: str, known: set[st
     if not terms and not labels:
         refuse("the upload holds no kp:DrugTerm; describe new terms with their SKOS-XL labels")
     return built
+
+
+def preview(built: Built, lexicon: Lexicon) -> dict[str, Any]:
+    """What approval adds: new terms, and labels (new or on existing terms)."""
+    forms: dict[str, dict[str, str]] = {}
+    for t in built.triples:
+        subject = t.subject.value if isinstance(t.subject, ox.NamedNode) else ""
+        if subject in built.labels:
+            item = forms.setdefault(subject, {"label": subject})
+            name = t.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+            if name == "literalForm" and isinstance(t.object, ox.Literal):
+                item["text"], item["language"] = t.object.value, t.object.language or ""
+            elif name in ("termType", "handling", "ambiguity") and isinstance(t.object, ox.NamedNode):
+                item[name] = t.object.value.rsplit("/", 1)[-1]
+        for kind in ("prefLabel", "altLabel", "hiddenLabel"):
+            if t.predicate.value.endswith("skos-xl#" + kind) and isinstance(t.object, ox.NamedNode):
+                forms.setdefault(t.object.value, {"label": t.object.value}).update(concept=subject, kind=kind)
+    names = {e.concept: e.form for e in lexicon.term_entries() if e.kind == "pref" and e.lang == "en"}
+    return {
+        "new_terms": sorted(built.new_concepts),
+        "changed_terms": [{"concept": c, "name": names.get(c, "")} for c in sorted(built.existing_concepts)],
+        "labels": sorted(
+            forms.values(), key=lambda f: (f.get("concept", ""), f.get("language", ""), f.get("text", ""))
+        ),
+    }

@@ -126,7 +126,7 @@ class Contributions:
             id=cid, iri=contribution, status="submitted", submitter=caller.token_id or caller.name,
             creator=caller.name, country=caller.country, created=now_iso(), title=title,
             media_type=media_type, sha256=hashlib.sha256(data).hexdigest(),
-            details={"report": report.to_dict(), "preview": preview(built, lexicon)},
+            details={"report": report.to_dict(), "preview": contrib_rdf.preview(built, lexicon)},
         )  # fmt: skip
         levels = contrib_rdf.split_levels(built.triples, self._concept_levels(built, lexicon))
         quads = [
@@ -356,31 +356,6 @@ def _with(finding: Finding, **changes: Any) -> Finding:
     from dataclasses import replace
 
     return replace(finding, **changes)
-
-
-def preview(built: contrib_rdf.Built, lexicon: Lexicon) -> dict[str, Any]:
-    """What approval adds: new terms, and labels (new or on existing terms)."""
-    forms: dict[str, dict[str, str]] = {}
-    for t in built.triples:
-        subject = t.subject.value if isinstance(t.subject, ox.NamedNode) else ""
-        if subject in built.labels:
-            item = forms.setdefault(subject, {"label": subject})
-            name = t.predicate.value.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-            if name == "literalForm" and isinstance(t.object, ox.Literal):
-                item["text"], item["language"] = t.object.value, t.object.language or ""
-            elif name in ("termType", "handling", "ambiguity") and isinstance(t.object, ox.NamedNode):
-                item[name] = t.object.value.rsplit("/", 1)[-1]
-        for kind in ("prefLabel", "altLabel", "hiddenLabel"):
-            if t.predicate.value.endswith("skos-xl#" + kind) and isinstance(t.object, ox.NamedNode):
-                forms.setdefault(t.object.value, {"label": t.object.value}).update(concept=subject, kind=kind)
-    names = {e.concept: e.form for e in lexicon.term_entries() if e.kind == "pref" and e.lang == "en"}
-    return {
-        "new_terms": sorted(built.new_concepts),
-        "changed_terms": [{"concept": c, "name": names.get(c, "")} for c in sorted(built.existing_concepts)],
-        "labels": sorted(
-            forms.values(), key=lambda f: (f.get("concept", ""), f.get("language", ""), f.get("text", ""))
-        ),
-    }
 
 
 def _record(row: dict[str, Any]) -> Record:
