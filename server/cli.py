@@ -269,9 +269,9 @@ def serve(
     except KpError as exc:
         raise fail(str(exc)) from None
     err.print(f"serving {settings.store_path} on http://{settings.host}:{settings.port}/", highlight=False)
-    from server.fastpath import SparqlFastPath
+    from server.fastpath import FastPath
 
-    uvicorn.run(SparqlFastPath(application), host=settings.host, port=settings.port, log_level="warning")
+    uvicorn.run(FastPath(application), host=settings.host, port=settings.port, log_level="warning")
 
 
 cli_match.register(app)

@@ -7,12 +7,8 @@ from typing import Annotated
 
 import typer
 
+from server.cli_common import StoreOption
 from server.errors import KpError
-
-StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store directory (default: $KP_STORE or ./var/store).", show_default=False),
-]
 
 mappings = typer.Typer(help="Publish reviewed mappings to other vocabularies.", no_args_is_help=True)
 

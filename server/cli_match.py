@@ -33,6 +33,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from server.cli_common import StoreOption
 from server.config import Settings
 from server.errors import KpError
 from server.match import DEFAULT_MIN_CONFIDENCE, NOTHING, Matcher
@@ -168,12 +169,7 @@ def _parse_line(text: str) -> Any:
 
 def match(
     source: Annotated[str, typer.Argument(help="JSONL or CSV file of posts; - for standard input.")] = "-",
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", help="Store directory (default: $KP_STORE or ./var/store).", show_default=False
-        ),
-    ] = None,
+    store: StoreOption = None,
     level: Annotated[
         str, typer.Option(help="Handling level of the labels to match: " + ", ".join(LEVELS))
     ] = ("tlp-clear"),

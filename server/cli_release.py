@@ -8,17 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from server.cli_common import StoreOption
 from server.errors import KpError
 
 
 def release(
     version: Annotated[str, typer.Argument(help="Version to publish, e.g. 2026.12 or 1.0.0.")],
-    store: Annotated[
-        Path | None,
-        typer.Option(
-            "--store", help="Store directory (default: $KP_STORE or ./var/store).", show_default=False
-        ),
-    ] = None,
+    store: StoreOption = None,
     out: Annotated[
         Path | None,
         typer.Option("--out", help="Folder of releases (default: $KP_DIST or ./dist).", show_default=False),

@@ -34,7 +34,7 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 PROGRAM_OFFERS = [HTML, *sparql.RESULTS_OFFERS, *sparql.GRAPH_OFFERS]
 
 
-class SparqlFastPath:
+class FastPath:
     def __init__(self, app: FastAPI) -> None:
         self.app = app
 

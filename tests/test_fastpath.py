@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.fastpath import SparqlFastPath
+from server.fastpath import FastPath
 from tests.server_fixture import ADMIN_TOKEN, LiveServer
 
 SRJ = "application/sparql-results+json"
@@ -136,7 +136,7 @@ def test_which_document_requests_the_fast_path_answers(
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": path, "query_string": query, "headers": headers}
-    asyncio.run(SparqlFastPath(stub)(scope, None, send))  # type: ignore[arg-type]
+    asyncio.run(FastPath(stub)(scope, None, send))  # type: ignore[arg-type]
     assert stub.asked == ([] if fast else [path])
     if fast:
         assert sent[0]["headers"] == [
