@@ -24,6 +24,7 @@ import logging
 import marshal
 import multiprocessing as mp
 import os
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -60,8 +61,8 @@ class QueryOutcome:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _worker_main(conn: Connection, memory_mb: int) -> None:
-    """Loop of one worker process: receive (snapshot, job), answer it."""
+def _worker_main(jobs: Connection, conn: Connection, memory_mb: int) -> None:
+    """Loop of one worker process: receive (snapshot, job) on ``jobs``, answer on ``conn``."""
     import resource
 
     from server import query_exec  # imported in the child only
@@ -74,7 +75,7 @@ def _worker_main(conn: Connection, memory_mb: int) -> None:
     stores: dict[str, Any] = {}  # open snapshots by path, one per level at most
     while True:
         try:
-            message = marshal.loads(conn.recv_bytes())
+            message = marshal.loads(jobs.recv_bytes())
         except (EOFError, KeyboardInterrupt):
             return
         if message is None:
@@ -113,19 +114,94 @@ def _outcome_fields(outcome: QueryOutcome) -> tuple[Any, ...]:
     return (outcome.media_type, outcome.body, outcome.kind, outcome.rows, outcome.truncated)
 
 
+class _Expired(Exception):
+    """A query's time limit passed before its worker answered."""
+
+
+def _expire(answered: asyncio.Future[bytes]) -> None:
+    if not answered.done():
+        answered.set_exception(_Expired())
+
+
 class _Worker:
+    """One worker process, seen from the pool: jobs go down one pipe, answers
+    come back up another, which the event loop watches for as long as the
+    worker lives (watching it per query cost two system calls each time)."""
+
     def __init__(self, ctx: Any, memory_mb: int) -> None:
-        parent, child = ctx.Pipe()
-        self.conn: Connection = parent
-        self.process = ctx.Process(target=_worker_main, args=(child, memory_mb), daemon=True)
+        jobs_in, jobs_out = ctx.Pipe(duplex=False)
+        answers_in, answers_out = ctx.Pipe(duplex=False)
+        self.jobs: Connection = jobs_out
+        self.answers: Connection = answers_in
+        self.process = ctx.Process(target=_worker_main, args=(jobs_in, answers_out, memory_mb), daemon=True)
         self.process.start()
-        child.close()
+        jobs_in.close()
+        answers_out.close()
+        self._buffer = bytearray()
+        self._waiting: asyncio.Future[bytes] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def ask(self, loop: asyncio.AbstractEventLoop, message: bytes) -> asyncio.Future[bytes]:
+        """Send a job; the future gets the answer's bytes (EOFError if the worker dies)."""
+        if self._loop is not loop:
+            self.unwatch()
+            self._loop = loop
+            loop.add_reader(self.answers.fileno(), self._readable)  # makes it non-blocking
+        self._waiting = loop.create_future()
+        self.jobs.send_bytes(message)
+        return self._waiting
+
+    def _readable(self) -> None:
+        try:
+            data = os.read(self.answers.fileno(), 1 << 16)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # the worker is gone
+            self.unwatch()
+            self._settle(EOFError("the query worker exited"))
+            return
+        self._buffer += data
+        # Answers are framed by Connection.send_bytes: a signed 4-byte big-endian
+        # length, or -1 and an 8-byte length for answers past 2 GiB.
+        if len(self._buffer) < 4:
+            return
+        (size,) = struct.unpack_from("!i", self._buffer)
+        start = 4
+        if size == -1:
+            if len(self._buffer) < 12:
+                return
+            (size,) = struct.unpack_from("!Q", self._buffer, 4)
+            start = 12
+        if len(self._buffer) < start + size:
+            return
+        answer = bytes(self._buffer[start : start + size])
+        del self._buffer[: start + size]
+        self._settle(answer)
+
+    def _settle(self, result: bytes | BaseException) -> None:
+        future, self._waiting = self._waiting, None
+        if future is None or future.done():
+            return
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
+
+    def unwatch(self) -> None:
+        """Stop watching the answers (in the event loop's thread, before the worker is replaced)."""
+        if self._loop is not None:
+            with contextlib.suppress(OSError, ValueError, RuntimeError):
+                self._loop.remove_reader(self.answers.fileno())
+            self._loop = None
 
     def kill(self) -> None:
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
-        self.conn.close()
+        self.jobs.close()
+        self.answers.close()
 
 
 class QueryPool:
@@ -183,44 +259,34 @@ class QueryPool:
         started = time.monotonic()
         give_back = True
         try:
-            worker.conn.send_bytes(marshal.dumps((str(self.snapshots.levels[job.level]), _job_fields(job))))
-            # True once the worker answers, False at the time limit (a timer, not a task per query).
-            answered: asyncio.Future[bool] = loop.create_future()
-
-            def settle(value: bool, future: asyncio.Future[bool] = answered) -> None:
-                if not future.done():
-                    future.set_result(value)
-
-            fd = worker.conn.fileno()
-            loop.add_reader(fd, settle, True)
-            timer = loop.call_later(limit, settle, False)
+            message = marshal.dumps((str(self.snapshots.levels[job.level]), _job_fields(job)))
+            answered = worker.ask(loop, message)
+            # The time limit is a timer, not a task per query.
+            timer = loop.call_later(limit, _expire, answered)
             try:
-                timed_out = not await answered
+                raw = await answered
             finally:
                 timer.cancel()
-                # Unwatch this worker's descriptor before anything replaces the worker (a new
-                # pipe may reuse the number). uvloop leaves a watched descriptor non-blocking;
-                # Connection.recv needs it blocking.
-                with contextlib.suppress(OSError, ValueError):
-                    loop.remove_reader(fd)
-                    os.set_blocking(fd, True)
-            if timed_out:
-                worker = await loop.run_in_executor(None, self._fresh, worker)
-                raise QueryTimeout(
-                    f"the query ran past the time limit of {limit:g} s and was cancelled; "
-                    "narrow it (LIMIT, more specific patterns) or ask an administrator for a longer limit"
-                )
-            answer = marshal.loads(worker.conn.recv_bytes())
+            answer = marshal.loads(raw)
             if answer[0] == "aborted":
                 raise EOFError
+        except _Expired:
+            worker.unwatch()
+            worker = await loop.run_in_executor(None, self._fresh, worker)
+            raise QueryTimeout(
+                f"the query ran past the time limit of {limit:g} s and was cancelled; "
+                "narrow it (LIMIT, more specific patterns) or ask an administrator for a longer limit"
+            ) from None
         except asyncio.CancelledError:
             # The request went away while its query ran: the worker may still answer it
             # later, so it must not take another job. Replace it in the background.
             give_back = False
+            worker.unwatch()
             loop.run_in_executor(None, self._replace_later, loop, worker)
             raise
         except (EOFError, BrokenPipeError, OSError) as exc:
             log.warning("query worker lost (%s: %s); starting a fresh one", type(exc).__name__, exc)
+            worker.unwatch()
             worker = await loop.run_in_executor(None, self._fresh, worker)
             raise QueryAborted(
                 "the query stopped before it finished (it may have needed more memory than a query may use); "
@@ -232,6 +298,7 @@ class QueryPool:
             elif not self._closed:
                 self._idle.put_nowait(worker)
             else:
+                worker.unwatch()
                 worker.kill()
         if answer[0] == "ok":
             outcome = QueryOutcome(*answer[1:])
@@ -251,6 +318,7 @@ class QueryPool:
             while not self._idle.empty():
                 workers.append(self._idle.get_nowait())
         for worker in {id(w): w for w in workers}.values():
+            worker.unwatch()
             with contextlib.suppress(OSError):
-                worker.conn.send_bytes(marshal.dumps(None))
+                worker.jobs.send_bytes(marshal.dumps(None))
             worker.kill()

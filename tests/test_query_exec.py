@@ -107,3 +107,37 @@ def test_jobs_and_outcomes_cross_the_pipe_whole() -> None:
     outcome = query_exec.run(store(3), job(formats.RESULTS_FORMATS[0], 2))
     back = QueryOutcome(*marshal.loads(marshal.dumps(workers._outcome_fields(outcome))))
     assert back == outcome and back.truncated and back.rows == 2
+
+
+#: Literals that look like the structure the row count relies on.
+GRAPH = ox.NamedNode("https://example.org/g")
+TRICKY = ['},{"p":1}', "{}", "<result></result>", "line\nbreak\tand tab", 'quote " and \\ backslash', "plain"]
+
+
+@pytest.mark.parametrize("fmt", [f for f in formats.RESULTS_FORMATS if f.name in query_exec.PARSEABLE],
+                         ids=lambda f: f.name)  # fmt: skip
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?s ?o WHERE { ?s ?p ?o }",  # rows with tricky literals
+        "SELECT ?s ?o WHERE { ?s ?p ?o FILTER (false) }",  # no rows
+        "SELECT * WHERE { }",  # one row with no bindings
+        "SELECT ?o ?x WHERE { ?s ?p ?o OPTIONAL { ?s <https://example.org/q> ?x } }",  # unbound column
+        "SELECT ?x WHERE { VALUES ?x { UNDEF 1 UNDEF } }",  # rows with no bindings among others
+    ],
+)
+def test_rows_are_counted_in_the_text_as_reading_it_back_counts_them(
+    fmt: formats.ResultsFormat, query: str
+) -> None:
+    memory = ox.Store()
+    for n, text in enumerate(TRICKY):
+        memory.add(ox.Quad(ox.NamedNode(f"https://example.org/s{n}"), P, ox.Literal(text), GRAPH))
+    solutions = memory.query(query, use_default_graph_as_union=True)
+    assert isinstance(solutions, ox.QuerySolutions)
+    body = bytes(solutions.serialize(format=fmt.results_format) or b"")
+    counted = query_exec._count(body, fmt)
+    assert counted is None or counted == query_exec._rows(body, fmt, 1000)
+    if b"{}" not in body:
+        assert counted is not None  # only rows without bindings are read back
+    outcome = query_exec.run(memory, QueryJob(query, "tlp-clear", True, [], [], fmt.media_type, None, 100))
+    assert outcome.rows == query_exec._rows(body, fmt, 1000)
