@@ -36,14 +36,19 @@ class SparqlRequest:
     accept: str | None = None
 
 
+_BRACKETS = re.compile(r"[{}()]")
+
+
 def check_text(text: str, what: str) -> None:
     """Refuse absurd nesting before it reaches a recursive parser."""
+    if text.count("{") + text.count("(") <= MAX_NESTING:
+        return  # too few openings to nest that deep (the usual case: no loop over the text)
     depth = deepest = 0
-    for char in text:
-        if char in "{(":
+    for found in _BRACKETS.finditer(text):
+        if found.group() in "{(":
             depth += 1
             deepest = max(deepest, depth)
-        elif char in "})":
+        else:
             depth -= 1
     if deepest > MAX_NESTING:
         raise BadRequest(f"the {what} nests {deepest} levels deep; at most {MAX_NESTING} are accepted")

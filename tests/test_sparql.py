@@ -11,6 +11,8 @@ import pytest
 from rdflib import Graph
 from SPARQLWrapper import JSON, N3, RDFXML, TURTLE, XML, SPARQLWrapper
 
+from server.errors import BadRequest
+from server.sparql import check_text
 from tests.server_fixture import ADMIN_TOKEN, LiveServer, run_server
 
 KP = "PREFIX kp: <https://w3id.org/drugkp/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
@@ -295,3 +297,21 @@ def test_a_client_that_goes_away_does_not_leave_answers_behind(live_server: Live
         )
         assert response.status_code == 200, response.text
         assert response.json()["results"]["bindings"][0]["n"]["value"] == str(n)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("ASK {" + "{" * 199 + "}" * 199 + "}", False),  # 200 levels: the most accepted
+        ("ASK {" + "{" * 200 + "}" * 200 + "}", True),  # 201 levels
+        ("ASK {" + "{ } " * 400 + "}", False),  # many brackets, never deep
+        ("ASK { " + "{" * 60 + " FILTER " + "(" * 150 + "1" + ")" * 150 + "}" * 60 + " }", True),  # 211 mixed
+        ('ASK { FILTER ("' + "{" * 300 + '") }', True),  # brackets in a string count too: refusing is safe
+    ],
+)
+def test_nesting_is_checked_before_parsing(text: str, refused: bool) -> None:
+    if refused:
+        with pytest.raises(BadRequest, match="levels deep"):
+            check_text(text, "query")
+    else:
+        check_text(text, "query")
