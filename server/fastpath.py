@@ -60,7 +60,9 @@ class FastPath:
                 named_graph_uris=request["params"].get("named-graph-uri", []),
                 accept=request["accept"],
             )
-            outcome = await sparql.run_query(state.settings, state.store, state.pool, caller, spec)
+            outcome = await sparql.run_query(
+                state.settings, state.store, state.pool, caller, spec, state.open_reader
+            )
         except KpError as exc:
             handler = self.app.exception_handlers[KpError]
             answer = handler(Request(scope, receive), exc)  # the application's own error body

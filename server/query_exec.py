@@ -153,6 +153,30 @@ def _replayed(job: QueryJob, results: ox.QuerySolutions, fmt: formats.ResultsFor
     return QueryOutcome(fmt.media_type, body, "solutions", min(len(rows), job.row_cap), truncated)
 
 
+def run_within(store: ox.Store, job: QueryJob, budget: int) -> QueryOutcome | None:
+    """The answer to a SELECT over the store's union if pyoxigraph writes it in at
+    most ``budget`` bytes and under the row cap; None otherwise (and for any error),
+    so that a worker answers instead. Its work is bounded by the budget."""
+    try:
+        results = store.query(job.query, use_default_graph_as_union=True)
+        if not isinstance(results, ox.QuerySolutions):
+            return None
+        fmt = _results_format(job.results_media)
+        if fmt.name not in PARSEABLE:
+            return None
+        sink = _Capped(budget)
+        results.serialize(sink, format=fmt.results_format)
+    except (OSError, SyntaxError, JobError):
+        return None  # past the budget, or an answer a worker words (errors, other formats)
+    body = sink.getvalue()
+    rows = _count(body, fmt)
+    if rows is None:
+        rows = _rows(body, fmt, job.row_cap + 1)
+    if rows > job.row_cap:
+        return None
+    return QueryOutcome(fmt.media_type, body, "solutions", rows)
+
+
 def run(store: ox.Store, job: QueryJob) -> QueryOutcome:
     kwargs: dict[str, Any]
     if job.union:

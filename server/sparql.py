@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from server import formats
+from server import formats, query_exec
 from server.access import Caller
 from server.config import Settings
 from server.errors import BadRequest, NotAcceptable, QuerySyntaxError
@@ -128,14 +129,51 @@ def prepare_query(
     )
 
 
+_IRIREF = r'<[^<>"{}|^`\\\x00-\x20]*>'
+_VAR = r"[?$][A-Za-z0-9_]+"
+#: A lookup by URI: a SELECT of one triple pattern whose subject is an IRI, as
+#: linked-data clients send it (optionally with prefixes, DISTINCT, LIMIT).
+_LOOKUP = re.compile(
+    rf"\s*(?:PREFIX\s+(?:[A-Za-z][\w.-]*)?:\s*{_IRIREF}\s*)*"
+    rf"SELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?(?:\*|(?:{_VAR}\s*)+)\s*(?:WHERE\s*)?"
+    rf"\{{\s*{_IRIREF}\s+(?:{_VAR}|{_IRIREF})\s+(?:{_VAR}|{_IRIREF})\s*\.?\s*\}}"
+    r"\s*(?:LIMIT\s+\d+\s*)?",
+    re.IGNORECASE | re.ASCII,
+)
+#: The most a lookup answered in the serving process may write; past it, a worker answers.
+INLINE_BUDGET = 64 * 1024
+
+
+def is_lookup(text: str) -> bool:
+    """True for a one-pattern SELECT with a fixed subject: its work is bounded by
+    that subject's triples, and :data:`INLINE_BUDGET` bounds how many are read."""
+    return len(text) <= 4096 and _LOOKUP.fullmatch(text) is not None
+
+
 async def run_query(
-    settings: Settings, store: EmbeddedStore, pool: QueryPool, caller: Caller, request: SparqlRequest
+    settings: Settings,
+    store: EmbeddedStore,
+    pool: QueryPool,
+    caller: Caller,
+    request: SparqlRequest,
+    reader: Callable[[str], EmbeddedStore] | None = None,
 ) -> QueryOutcome:
-    """Prepare (in a thread for long texts) and run a query in a worker process."""
+    """Prepare (in a thread for long texts) and run a query in a worker process.
+
+    A lookup by URI over the published union is answered here instead, from the
+    caller's level snapshot (``reader``), when its answer fits in
+    :data:`INLINE_BUDGET`: it cannot run long, so it needs neither a time limit
+    nor a worker, whose round trip costs more than the lookup itself."""
     if request.query is not None and len(request.query) > 20_000:
         job = await asyncio.to_thread(prepare_query, settings, store, caller, request)
     else:
         job = prepare_query(settings, store, caller, request)
+    if reader is not None and job.union and job.results_media is not None and is_lookup(job.query):
+        started = time.monotonic()
+        outcome = query_exec.run_within(reader(job.level).oxigraph, job, INLINE_BUDGET)
+        if outcome is not None:
+            outcome.extra["seconds"] = round(time.monotonic() - started, 4)
+            return outcome
     return await pool.run(job)
 
 

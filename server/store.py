@@ -105,6 +105,11 @@ class EmbeddedStore:
             hint = " (is another `kp` command or the server using it?)" if "lock" in str(exc).lower() else ""
             raise StoreError(f"cannot open the store at {path}: {exc}{hint}") from None
 
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The pyoxigraph store itself, for :mod:`server.query_exec` (which runs query jobs)."""
+        return self._store
+
     # -- writing ---------------------------------------------------------
     def replace_graph(self, graph: str, quads: Iterable[ox.Quad]) -> None:
         """Replace a named graph's content with the triples of ``quads``."""

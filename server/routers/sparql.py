@@ -118,9 +118,9 @@ async def _handle(
     if wants_html and request.method == "GET":
         spec = sparql.SparqlRequest(spec.query, None, spec.default_graph_uris, spec.named_graph_uris,
                                     "application/sparql-results+json, text/turtle;q=0.9")  # fmt: skip
-        outcome = await sparql.run_query(settings, store, pool, caller, spec)
+        outcome = await sparql.run_query(settings, store, pool, caller, spec, request.app.state.open_reader)
         return _editor(request, query, outcome)
-    outcome = await sparql.run_query(settings, store, pool, caller, spec)
+    outcome = await sparql.run_query(settings, store, pool, caller, spec, request.app.state.open_reader)
     return _respond(outcome)
 
 
