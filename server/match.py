@@ -92,6 +92,7 @@ class Matcher:
             basic = basics[entry.form]
             ambiguity = entry.ambiguity or "low"
             by_key.setdefault((key, _spaced_script(entry.form)), []).append(len(self.labels))
+            strong = not entry.needs_other_signal and ambiguity in STRONG and basic not in weak_forms
             self.labels.append(
                 Compiled(
                     entry=entry,
@@ -100,8 +101,9 @@ class Matcher:
                     exact_only=0 < sum(c.isalnum() for c in entry.form) <= 2,
                     no_leet=any(c.isdigit() for c in entry.form),
                     emoji=_is_emoji(entry.form),
-                    strong=not entry.needs_other_signal and ambiguity in STRONG and basic not in weak_forms,
-                    everyday_in=everyday_in(basic, frozenset(labelled[basic])),
+                    strong=strong,
+                    # (only a strong label's languages matter: looking words up costs start-up time)
+                    everyday_in=everyday_in(basic, frozenset(labelled[basic])) if strong else frozenset(),
                 )
             )
         entries: dict[str, list[tuple[Any, ...]]] = defaultdict(list)

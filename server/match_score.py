@@ -35,7 +35,7 @@ class Compiled:
     no_leet: bool  # has digits: codes like 420 and 710 must keep them
     emoji: bool
     strong: bool
-    everyday_in: frozenset[str]  # languages where the form is an everyday word (see server.commonwords)
+    everyday_in: frozenset[str]  # where the form is an everyday word (server.commonwords); strong labels only
 
 
 @dataclass(slots=True)
