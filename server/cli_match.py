@@ -63,7 +63,7 @@ def load_matcher(settings: Settings, level: str) -> Matcher:
         if not store.graph_infos(meta_graph(settings)):
             raise KpError(f"the store at {settings.store_path} is empty; run `kp load` first")
         with tempfile.TemporaryDirectory(prefix="kp-match-") as directory:
-            snapshot = Snapshots(store, Path(directory) / "snapshots", meta_graph(settings)).take()
+            snapshot = Snapshots(store, Path(directory) / "snapshots", meta_graph(settings)).take([level])
             reader = EmbeddedStore(snapshot.levels[level], read_only=True)
             built = lexicon.build(reader, level)
             reader.close()
