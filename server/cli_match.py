@@ -14,13 +14,13 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -44,6 +44,8 @@ EXIT_ERROR = 2
 LEVELS = ("tlp-clear", "tlp-green", "tlp-amber")
 #: The rest of the line of a post without matches (as ``json.dumps`` writes it).
 NONE_FOUND = ', "matches": [], "substances": [], "signals": []}\n'
+#: What ``json.dumps(value, ensure_ascii=False)`` does, without a new encoder per call.
+_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
 class InputFormat(StrEnum):
@@ -236,16 +238,15 @@ def match(
         with progress:
             task = progress.add_task("matching", total=total)
             for block in read_posts(stream, input_format, text_field, id_field, batch):
-                where = [i for i, text in enumerate(block.texts) if text is not None]
-                texts = [text.replace("\x00", " ") for text in block.texts if text is not None]
-                lines = list(map(_nothing_found, block.ids))  # most posts; the others are replaced
+                where, texts = _readable(block)
+                lines = _nothing_found(block.ids)  # most posts; the others are replaced
                 for i, answer in zip(where, matcher.scan(texts, wanted, min_confidence), strict=True):
                     if answer is not NOTHING:
                         hits += 1 if answer.matches else 0
                         record = {"id": block.ids[i], **matcher.as_data(answer, lang)}
-                        lines[i] = json.dumps(record, ensure_ascii=False) + "\n"
+                        lines[i] = _JSON.encode(record) + "\n"
                 for i, error in block.errors.items():
-                    lines[i] = json.dumps({"id": block.ids[i], "error": error}, ensure_ascii=False) + "\n"
+                    lines[i] = _JSON.encode({"id": block.ids[i], "error": error}) + "\n"
                 sink.write("".join(lines))
                 posts += len(lines)
                 bad += len(block.errors)
@@ -265,10 +266,24 @@ def match(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _nothing_found(post_id: Any) -> str:
-    """The output line of a post without matches."""
-    written = str(post_id) if type(post_id) is int else json.dumps(post_id, ensure_ascii=False)
-    return f'{{"id": {written}{NONE_FOUND}'
+def _readable(block: Block) -> tuple[Sequence[int], list[str]]:
+    """The positions and texts of a block's readable posts, NUL characters (which the
+    matcher keeps between texts) read as spaces."""
+    if block.errors:
+        where: Sequence[int] = [i for i, text in enumerate(block.texts) if text is not None]
+        texts = [text for text in block.texts if text is not None]
+    else:  # the usual case: every line a post
+        where, texts = range(len(block.texts)), cast(list[str], block.texts)
+    if "\x00" in "".join(texts):
+        texts = [text.replace("\x00", " ") for text in texts]
+    return where, texts
+
+
+def _nothing_found(ids: list[Any]) -> list[str]:
+    """The output lines of posts without matches, one per id."""
+    if set(map(type, ids)) == {int}:  # line numbers, usually (bool is not int here: true, false)
+        return [f'{{"id": {post_id}{NONE_FOUND}' for post_id in ids]
+    return [f'{{"id": {_JSON.encode(post_id)}{NONE_FOUND}' for post_id in ids]
 
 
 def register(app: typer.Typer) -> None:

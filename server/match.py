@@ -228,10 +228,11 @@ class Matcher:
             ]
             if not matches:
                 continue
-            for kind, pattern in seller.PATTERNS.items():
-                for m in pattern.finditer(text):
-                    signal_at.append(m.start())
-                    kinds.append(kind)
+            if seller.may_have_pattern(text):
+                for kind, pattern in seller.PATTERNS.items():
+                    for m in pattern.finditer(text):
+                        signal_at.append(m.start())
+                        kinds.append(kind)
             kept = resolve(matches, prefer)
             score(kept, signal_at, asked)
             results[index] = TextResult([m for m in kept if m.confidence >= min_confidence], kinds)

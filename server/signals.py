@@ -29,6 +29,14 @@ PATTERNS = {
 
 #: A digit, a plus or a messenger link: what a text needs before PATTERNS can find anything.
 DIGIT_OR_PLUS = re.compile(r"[\d+]|\.me/")
+_DIGIT = re.compile(r"\d")
+_LINK = re.compile(r"\.me/", re.IGNORECASE)
+
+
+def may_have_pattern(text: str) -> bool:
+    """Could PATTERNS find anything in ``text``? Each needs a digit or a messenger link;
+    most texts have neither, and saying so costs a fraction of running the patterns."""
+    return _DIGIT.search(text) is not None or ("/" in text and _LINK.search(text) is not None)
 
 
 @dataclass(frozen=True)
