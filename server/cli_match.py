@@ -85,11 +85,11 @@ class Block:
 
 
 def read_posts(
-    stream: IO[str], kind: InputFormat, text_field: str, id_field: str, block: int = 2000
+    raw: IO[bytes], kind: InputFormat, text_field: str, id_field: str, block: int = 2000
 ) -> Iterator[Block]:
-    """Posts in blocks of ``block`` lines (or rows); ids default to the line (or row) number."""
+    """Posts (UTF-8) in blocks of ``block`` lines (or rows); ids default to the line (or row) number."""
     if kind is InputFormat.csv:
-        rows = csv.DictReader(stream)
+        rows = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=""))
         if rows.fieldnames is None or text_field not in rows.fieldnames:
             raise KpError(f"the CSV has no column {text_field!r} (columns: {rows.fieldnames})")
         numbered = enumerate(rows, start=1)
@@ -99,7 +99,7 @@ def read_posts(
                 [row[text_field] or "" for _number, row in chunk],
             )
         return
-    for numbers, values in _json_blocks(stream, block):
+    for numbers, values in _json_blocks(raw, block):
         if set(map(type, values)) == {dict}:  # the usual case, in passes that stay in C
             texts = list(map(dict.get, values, repeat(text_field)))
             if set(map(type, texts)) == {str}:
@@ -130,8 +130,9 @@ class JSONError:
         self.message = message
 
 
-def _json_blocks(stream: IO[str], size: int) -> Iterator[tuple[list[int], list[Any]]]:
-    """The line numbers and values of the non-blank lines, ``size`` lines at a time.
+def _json_blocks(raw: IO[bytes], size: int) -> Iterator[tuple[list[int], list[Any]]]:
+    """The line numbers and values of the non-blank lines, ``size`` lines at a time
+    (UTF-8, undecodable bytes replaced; a line ends at \\n, \\r or \\r\\n).
 
     A block is parsed in one call into the parser, each line wrapped in its own
     one-element array and separated by a newline, which no JSON string may hold: so a
@@ -139,7 +140,21 @@ def _json_blocks(stream: IO[str], size: int) -> Iterator[tuple[list[int], list[A
     a one-element array. A block that does not parse exactly into one value per line is
     parsed again line by line, so each bad line gets its own message."""
     first = 1
-    while lines := list(itertools.islice(stream, size)):
+    while chunk := list(itertools.islice(raw, size)):
+        # The usual block, whole: wrapped as bytes and decoded once (the wrapping is ASCII,
+        # so the lines decode as they would alone). A blank line leaves an empty array or
+        # is not JSON, and \r ends lines too: such blocks are split into lines first.
+        wrapped = b"[[" + b"],\n[".join(chunk) + b"]]"
+        if b"\r" not in wrapped:
+            try:
+                values = _one_per_line(json.loads(wrapped.decode("utf-8", "replace")), len(chunk))
+            except ValueError:
+                pass
+            else:
+                yield list(range(first, first + len(chunk))), values
+                first += len(chunk)
+                continue
+        lines = list(io.StringIO(b"".join(chunk).decode("utf-8", "replace"), newline=""))
         if any(map(str.isspace, lines)):
             numbers = [first + i for i, line in enumerate(lines) if not line.isspace()]
             texts = [line for line in lines if not line.isspace()]
@@ -149,17 +164,22 @@ def _json_blocks(stream: IO[str], size: int) -> Iterator[tuple[list[int], list[A
         if not texts:
             continue
         try:  # (the lines keep their line ends: whitespace to JSON)
-            wrapped = json.loads("[[" + "],\n[".join(texts) + "]]")
-            if not (
-                len(wrapped) == len(texts)
-                and set(map(type, wrapped)) <= {list}
-                and all(map((1).__eq__, map(len, wrapped)))
-            ):
-                raise ValueError("not one value per line")
-            values = list(map(itemgetter(0), wrapped))
+            values = _one_per_line(json.loads("[[" + "],\n[".join(texts) + "]]"), len(texts))
         except ValueError:
             values = list(map(_parse_line, texts))
         yield numbers, values
+
+
+def _one_per_line(wrapped: Any, lines: int) -> list[Any]:
+    """The values of ``lines`` lines parsed wrapped, if each is a one-element array."""
+    if not (
+        type(wrapped) is list
+        and len(wrapped) == lines
+        and set(map(type, wrapped)) <= {list}
+        and all(map((1).__eq__, map(len, wrapped)))
+    ):
+        raise ValueError("not one value per line")
+    return list(map(itemgetter(0), wrapped))
 
 
 def _parse_line(text: str) -> Any:
@@ -220,7 +240,6 @@ def match(
             err.print(f"[bold red]error:[/] no such file: {source}", highlight=False)
             raise typer.Exit(EXIT_ERROR)
         raw, total = path.open("rb"), path.stat().st_size
-    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
     sink = output.open("w", encoding="utf-8") if output else sys.stdout
     progress = Progress(
         TextColumn("matching"),
@@ -237,7 +256,7 @@ def match(
     try:
         with progress:
             task = progress.add_task("matching", total=total)
-            for block in read_posts(stream, input_format, text_field, id_field, batch):
+            for block in read_posts(raw, input_format, text_field, id_field, batch):
                 where, texts = _readable(block)
                 lines = _nothing_found(block.ids)  # most posts; the others are replaced
                 for i, answer in zip(where, matcher.scan(texts, wanted, min_confidence), strict=True):
