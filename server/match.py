@@ -219,13 +219,14 @@ class Matcher:
                     kinds.append(item[2])
                 else:
                     hits.append(Hit(start - offset, stop - offset, item[3], "words"))
-            matches = [
-                Match(hit.start, hit.end, text[hit.start : hit.end], self.labels[i], why, hit.via)
-                for hit in hits
-                for i in hit.ids
-                if (allowed is None or self.labels[i].entry.lang in allowed)
-                and (why := reason(self.labels[i], text[hit.start : hit.end])) is not None
-            ]
+            matches = []
+            for hit in hits:
+                written = text[hit.start : hit.end]
+                for label in map(self.labels.__getitem__, hit.ids):
+                    if (allowed is None or label.entry.lang in allowed) and (
+                        why := reason(label, written)
+                    ) is not None:
+                        matches.append(Match(hit.start, hit.end, written, label, why, hit.via))
             if not matches:
                 continue
             if seller.may_have_pattern(text):
