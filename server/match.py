@@ -229,11 +229,9 @@ class Matcher:
                         matches.append(Match(hit.start, hit.end, written, label, why, hit.via))
             if not matches:
                 continue
-            if seller.may_have_pattern(text):
-                for kind, pattern in seller.PATTERNS.items():
-                    for m in pattern.finditer(text):
-                        signal_at.append(m.start())
-                        kinds.append(kind)
+            for kind, at in seller.patterns_in(text):
+                signal_at.append(at)
+                kinds.append(kind)
             kept = resolve(matches, prefer)
             score(kept, signal_at, asked)
             results[index] = TextResult([m for m in kept if m.confidence >= min_confidence], kinds)
@@ -268,9 +266,7 @@ class Matcher:
                 )
                 if cached_basic_key(joined[start:stop]) not in item[6]:
                     return True  # perhaps disguised
-        return seller.DIGIT_OR_PLUS.search(text) is not None and any(
-            p.search(text) for p in seller.PATTERNS.values()
-        )
+        return seller.DIGIT_OR_PLUS.search(text) is not None and seller.sells(text)
 
     def report(
         self,
