@@ -44,8 +44,9 @@ EXIT_ERROR = 2
 LEVELS = ("tlp-clear", "tlp-green", "tlp-amber")
 #: The rest of the line of a post without matches (as ``json.dumps`` writes it).
 NONE_FOUND = ', "matches": [], "substances": [], "signals": []}\n'
-#: What ``json.dumps(value, ensure_ascii=False)`` does, without a new encoder per call.
-_JSON = json.JSONEncoder(ensure_ascii=False)
+#: What ``json.dumps(value, ensure_ascii=False)`` writes, without a new encoder per call (and
+#: without looking for cycles: the matcher's answers are plain trees).
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 class InputFormat(StrEnum):
