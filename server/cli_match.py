@@ -14,13 +14,13 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -44,6 +44,9 @@ EXIT_ERROR = 2
 LEVELS = ("tlp-clear", "tlp-green", "tlp-amber")
 #: The rest of the line of a post without matches (as ``json.dumps`` writes it).
 NONE_FOUND = ', "matches": [], "substances": [], "signals": []}\n'
+#: What ``json.dumps(value, ensure_ascii=False)`` writes, without a new encoder per call (and
+#: without looking for cycles: the matcher's answers are plain trees).
+_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 class InputFormat(StrEnum):
@@ -63,7 +66,7 @@ def load_matcher(settings: Settings, level: str) -> Matcher:
         if not store.graph_infos(meta_graph(settings)):
             raise KpError(f"the store at {settings.store_path} is empty; run `kp load` first")
         with tempfile.TemporaryDirectory(prefix="kp-match-") as directory:
-            snapshot = Snapshots(store, Path(directory) / "snapshots", meta_graph(settings)).take()
+            snapshot = Snapshots(store, Path(directory) / "snapshots", meta_graph(settings)).take([level])
             reader = EmbeddedStore(snapshot.levels[level], read_only=True)
             built = lexicon.build(reader, level)
             reader.close()
@@ -83,11 +86,11 @@ class Block:
 
 
 def read_posts(
-    stream: IO[str], kind: InputFormat, text_field: str, id_field: str, block: int = 2000
+    raw: IO[bytes], kind: InputFormat, text_field: str, id_field: str, block: int = 2000
 ) -> Iterator[Block]:
-    """Posts in blocks of ``block`` lines (or rows); ids default to the line (or row) number."""
+    """Posts (UTF-8) in blocks of ``block`` lines (or rows); ids default to the line (or row) number."""
     if kind is InputFormat.csv:
-        rows = csv.DictReader(stream)
+        rows = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=""))
         if rows.fieldnames is None or text_field not in rows.fieldnames:
             raise KpError(f"the CSV has no column {text_field!r} (columns: {rows.fieldnames})")
         numbered = enumerate(rows, start=1)
@@ -97,7 +100,7 @@ def read_posts(
                 [row[text_field] or "" for _number, row in chunk],
             )
         return
-    for numbers, values in _json_blocks(stream, block):
+    for numbers, values in _json_blocks(raw, block):
         if set(map(type, values)) == {dict}:  # the usual case, in passes that stay in C
             texts = list(map(dict.get, values, repeat(text_field)))
             if set(map(type, texts)) == {str}:
@@ -128,8 +131,9 @@ class JSONError:
         self.message = message
 
 
-def _json_blocks(stream: IO[str], size: int) -> Iterator[tuple[list[int], list[Any]]]:
-    """The line numbers and values of the non-blank lines, ``size`` lines at a time.
+def _json_blocks(raw: IO[bytes], size: int) -> Iterator[tuple[list[int], list[Any]]]:
+    """The line numbers and values of the non-blank lines, ``size`` lines at a time
+    (UTF-8, undecodable bytes replaced; a line ends at \\n, \\r or \\r\\n).
 
     A block is parsed in one call into the parser, each line wrapped in its own
     one-element array and separated by a newline, which no JSON string may hold: so a
@@ -137,7 +141,21 @@ def _json_blocks(stream: IO[str], size: int) -> Iterator[tuple[list[int], list[A
     a one-element array. A block that does not parse exactly into one value per line is
     parsed again line by line, so each bad line gets its own message."""
     first = 1
-    while lines := list(itertools.islice(stream, size)):
+    while chunk := list(itertools.islice(raw, size)):
+        # The usual block, whole: wrapped as bytes and decoded once (the wrapping is ASCII,
+        # so the lines decode as they would alone). A blank line leaves an empty array or
+        # is not JSON, and \r ends lines too: such blocks are split into lines first.
+        wrapped = b"[[" + b"],\n[".join(chunk) + b"]]"
+        if b"\r" not in wrapped:
+            try:
+                values = _one_per_line(json.loads(wrapped.decode("utf-8", "replace")), len(chunk))
+            except ValueError:
+                pass
+            else:
+                yield list(range(first, first + len(chunk))), values
+                first += len(chunk)
+                continue
+        lines = list(io.StringIO(b"".join(chunk).decode("utf-8", "replace"), newline=""))
         if any(map(str.isspace, lines)):
             numbers = [first + i for i, line in enumerate(lines) if not line.isspace()]
             texts = [line for line in lines if not line.isspace()]
@@ -147,17 +165,22 @@ def _json_blocks(stream: IO[str], size: int) -> Iterator[tuple[list[int], list[A
         if not texts:
             continue
         try:  # (the lines keep their line ends: whitespace to JSON)
-            wrapped = json.loads("[[" + "],\n[".join(texts) + "]]")
-            if not (
-                len(wrapped) == len(texts)
-                and set(map(type, wrapped)) <= {list}
-                and all(map((1).__eq__, map(len, wrapped)))
-            ):
-                raise ValueError("not one value per line")
-            values = list(map(itemgetter(0), wrapped))
+            values = _one_per_line(json.loads("[[" + "],\n[".join(texts) + "]]"), len(texts))
         except ValueError:
             values = list(map(_parse_line, texts))
         yield numbers, values
+
+
+def _one_per_line(wrapped: Any, lines: int) -> list[Any]:
+    """The values of ``lines`` lines parsed wrapped, if each is a one-element array."""
+    if not (
+        type(wrapped) is list
+        and len(wrapped) == lines
+        and set(map(type, wrapped)) <= {list}
+        and all(map((1).__eq__, map(len, wrapped)))
+    ):
+        raise ValueError("not one value per line")
+    return list(map(itemgetter(0), wrapped))
 
 
 def _parse_line(text: str) -> Any:
@@ -218,7 +241,6 @@ def match(
             err.print(f"[bold red]error:[/] no such file: {source}", highlight=False)
             raise typer.Exit(EXIT_ERROR)
         raw, total = path.open("rb"), path.stat().st_size
-    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
     sink = output.open("w", encoding="utf-8") if output else sys.stdout
     progress = Progress(
         TextColumn("matching"),
@@ -235,17 +257,16 @@ def match(
     try:
         with progress:
             task = progress.add_task("matching", total=total)
-            for block in read_posts(stream, input_format, text_field, id_field, batch):
-                where = [i for i, text in enumerate(block.texts) if text is not None]
-                texts = [text.replace("\x00", " ") for text in block.texts if text is not None]
-                lines = list(map(_nothing_found, block.ids))  # most posts; the others are replaced
+            for block in read_posts(raw, input_format, text_field, id_field, batch):
+                where, texts = _readable(block)
+                lines = _nothing_found(block.ids)  # most posts; the others are replaced
                 for i, answer in zip(where, matcher.scan(texts, wanted, min_confidence), strict=True):
                     if answer is not NOTHING:
                         hits += 1 if answer.matches else 0
                         record = {"id": block.ids[i], **matcher.as_data(answer, lang)}
-                        lines[i] = json.dumps(record, ensure_ascii=False) + "\n"
+                        lines[i] = _JSON.encode(record) + "\n"
                 for i, error in block.errors.items():
-                    lines[i] = json.dumps({"id": block.ids[i], "error": error}, ensure_ascii=False) + "\n"
+                    lines[i] = _JSON.encode({"id": block.ids[i], "error": error}) + "\n"
                 sink.write("".join(lines))
                 posts += len(lines)
                 bad += len(block.errors)
@@ -265,10 +286,24 @@ def match(
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
-def _nothing_found(post_id: Any) -> str:
-    """The output line of a post without matches."""
-    written = str(post_id) if type(post_id) is int else json.dumps(post_id, ensure_ascii=False)
-    return f'{{"id": {written}{NONE_FOUND}'
+def _readable(block: Block) -> tuple[Sequence[int], list[str]]:
+    """The positions and texts of a block's readable posts, NUL characters (which the
+    matcher keeps between texts) read as spaces."""
+    if block.errors:
+        where: Sequence[int] = [i for i, text in enumerate(block.texts) if text is not None]
+        texts = [text for text in block.texts if text is not None]
+    else:  # the usual case: every line a post
+        where, texts = range(len(block.texts)), cast(list[str], block.texts)
+    if "\x00" in "".join(texts):
+        texts = [text.replace("\x00", " ") for text in texts]
+    return where, texts
+
+
+def _nothing_found(ids: list[Any]) -> list[str]:
+    """The output lines of posts without matches, one per id."""
+    if set(map(type, ids)) == {int}:  # line numbers, usually (bool is not int here: true, false)
+        return [f'{{"id": {post_id}{NONE_FOUND}' for post_id in ids]
+    return [f'{{"id": {_JSON.encode(post_id)}{NONE_FOUND}' for post_id in ids]
 
 
 def register(app: typer.Typer) -> None:

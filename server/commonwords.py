@@ -24,8 +24,13 @@ EVERYDAY = 3.0
 
 
 @functools.cache
+def _quiet() -> None:
+    logging.getLogger("wordfreq").setLevel(logging.ERROR)  # (once: each call resets every logger's cache)
+
+
+@functools.cache
 def _zipf(word: str, lang: str) -> float:
-    logging.getLogger("wordfreq").setLevel(logging.ERROR)
+    _quiet()
     return float(wordfreq.zipf_frequency(word, lang, wordlist="small"))  # holds every word from zipf 3
 
 

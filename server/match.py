@@ -92,6 +92,7 @@ class Matcher:
             basic = basics[entry.form]
             ambiguity = entry.ambiguity or "low"
             by_key.setdefault((key, _spaced_script(entry.form)), []).append(len(self.labels))
+            strong = not entry.needs_other_signal and ambiguity in STRONG and basic not in weak_forms
             self.labels.append(
                 Compiled(
                     entry=entry,
@@ -100,8 +101,9 @@ class Matcher:
                     exact_only=0 < sum(c.isalnum() for c in entry.form) <= 2,
                     no_leet=any(c.isdigit() for c in entry.form),
                     emoji=_is_emoji(entry.form),
-                    strong=not entry.needs_other_signal and ambiguity in STRONG and basic not in weak_forms,
-                    everyday_in=everyday_in(basic, frozenset(labelled[basic])),
+                    strong=strong,
+                    # (only a strong label's languages matter: looking words up costs start-up time)
+                    everyday_in=everyday_in(basic, frozenset(labelled[basic])) if strong else frozenset(),
                 )
             )
         entries: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
@@ -217,19 +219,19 @@ class Matcher:
                     kinds.append(item[2])
                 else:
                     hits.append(Hit(start - offset, stop - offset, item[3], "words"))
-            matches = [
-                Match(hit.start, hit.end, text[hit.start : hit.end], self.labels[i], why, hit.via)
-                for hit in hits
-                for i in hit.ids
-                if (allowed is None or self.labels[i].entry.lang in allowed)
-                and (why := reason(self.labels[i], text[hit.start : hit.end])) is not None
-            ]
+            matches = []
+            for hit in hits:
+                written = text[hit.start : hit.end]
+                for label in map(self.labels.__getitem__, hit.ids):
+                    if (allowed is None or label.entry.lang in allowed) and (
+                        why := reason(label, written)
+                    ) is not None:
+                        matches.append(Match(hit.start, hit.end, written, label, why, hit.via))
             if not matches:
                 continue
-            for kind, pattern in seller.PATTERNS.items():
-                for m in pattern.finditer(text):
-                    signal_at.append(m.start())
-                    kinds.append(kind)
+            for kind, at in seller.patterns_in(text):
+                signal_at.append(at)
+                kinds.append(kind)
             kept = resolve(matches, prefer)
             score(kept, signal_at, asked)
             results[index] = TextResult([m for m in kept if m.confidence >= min_confidence], kinds)
@@ -264,9 +266,7 @@ class Matcher:
                 )
                 if cached_basic_key(joined[start:stop]) not in item[6]:
                     return True  # perhaps disguised
-        return seller.DIGIT_OR_PLUS.search(text) is not None and any(
-            p.search(text) for p in seller.PATTERNS.values()
-        )
+        return seller.DIGIT_OR_PLUS.search(text) is not None and seller.sells(text)
 
     def report(
         self,

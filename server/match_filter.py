@@ -185,7 +185,7 @@ class Prefilter:
                 i for pid, start, _end in weak if (i := side[side_of(start)]) in maybe and real(pid, texts[i])
             }
             written.update(plain & maybe)  # plainly written: counts
-            chosen.update(i for i in written if _sells(texts[i]))
+            chosen.update(i for i in written if seller.sells(texts[i]))  # a price or a phone number?
         inner = list(compress(found, map(INNER.__and__, side_meaning)))
         inner_at = list(map(side_of, map(itemgetter(1), inner)))
         signed = {k for k in set(inner_at) if side[k] not in chosen and TOKEN_SIGN.search(texts[side[k]])}
@@ -270,8 +270,3 @@ def _marks(raw: bytes) -> tuple[set[int], set[int]]:
             numeric.add(text_of(at))
             at = raw.find(b".me/", at + 1)
     return numeric, numeric | set(compress(count(), raw.translate(None, _NOT_MARK).split(b"\x00")[1:-1]))
-
-
-def _sells(text: str) -> bool:
-    """A price or a phone number: what makes a plainly written weak label worth a look."""
-    return any(p.search(text) for p in seller.PATTERNS.values())

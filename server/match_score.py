@@ -35,7 +35,7 @@ class Compiled:
     no_leet: bool  # has digits: codes like 420 and 710 must keep them
     emoji: bool
     strong: bool
-    everyday_in: frozenset[str]  # languages where the form is an everyday word (see server.commonwords)
+    everyday_in: frozenset[str]  # where the form is an everyday word (server.commonwords); strong labels only
 
 
 @dataclass(slots=True)
@@ -119,6 +119,8 @@ def _rank(m: Match, lang: str) -> tuple[int, int, int, str]:
 def resolve(matches: list[Match], lang: str) -> list[Match]:
     """One match per span and concept (the best reason, then the reader's language);
     none inside a longer one; a label repeated back to back is one match."""
+    if len(matches) == 1:  # (the most common case)
+        return list(matches)
     best: dict[tuple[int, int, str], Match] = {}
     for m in matches:
         key = (m.start, m.end, m.label.entry.concept)
@@ -126,6 +128,8 @@ def resolve(matches: list[Match], lang: str) -> list[Match]:
         if found is None or _rank(m, lang) < _rank(found, lang):
             best[key] = m
     kept = _merge_repeats(sorted(best.values(), key=lambda m: (m.start, -m.end)))
+    if len(kept) == 1:
+        return kept
     return [
         m
         for m in kept

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -18,17 +19,37 @@ import ahocorasick
 from server.textnorm import fold
 
 KINDS = ("contact", "price", "delivery")
-# Amounts next to a currency ("50€", "€ 50", "20 zł"), phone numbers, messenger links.
-PATTERNS = {
-    "price": re.compile(
-        r"[€$£]\s?\d|\d(?:[.,]\d+)?\s?(?:€|\$|£|eur|euro|euros|usd|gbp|zł|zl|pln|kč|czk|kr|sek|nok|dkk|lei|ron|лв|ft|huf)(?!\w)",
-        re.IGNORECASE,
-    ),
-    "contact": re.compile(r"\+\d[\d \-]{7,}\d|(?<!\w)(?:t\.me|wa\.me|signal\.me)/", re.IGNORECASE),
-}
+CURRENCIES = "€|\\$|£|eur|euro|euros|usd|gbp|zł|zl|pln|kč|czk|kr|sek|nok|dkk|lei|ron|лв|ft|huf"
+# Amounts next to a currency ("50€", "€ 50", "20 zł"), phone numbers, messenger links. The
+# price pattern is [€$£]\s?\d|\d(?:[.,]\d+)?\s?(?:CURRENCIES)(?!\w), written with its first
+# character as a class of its own (the look-behinds say which it was): the regular
+# expression engine then skips ahead to a sign or a digit instead of trying every position.
+PRICE = re.compile(rf"[€$£\d](?:(?<=[€$£])\s?\d|(?<=\d)(?:[.,]\d+)?\s?(?:{CURRENCIES})(?!\w))", re.IGNORECASE)
+CONTACT = re.compile(r"\+\d[\d \-]{7,}\d|(?<!\w)(?:t\.me|wa\.me|signal\.me)/", re.IGNORECASE)
+PATTERNS = {"price": PRICE, "contact": CONTACT}
 
-#: A digit, a plus or a messenger link: what a text needs before PATTERNS can find anything.
-DIGIT_OR_PLUS = re.compile(r"[\d+]|\.me/")
+#: A digit, a plus or a messenger link: what a text needs before PATTERNS can find anything
+#: ([\d+]|\.me/, its first character a class of its own as in PRICE).
+DIGIT_OR_PLUS = re.compile(r"[\d+.](?:(?<=[\d+])|(?<=\.)me/)")
+
+
+def _may_contact(text: str) -> bool:
+    """A phone number begins with a plus, a messenger link has a slash: most texts have neither."""
+    return "+" in text or "/" in text
+
+
+def sells(text: str) -> bool:
+    """Does any of PATTERNS find something in ``text``?"""
+    return PRICE.search(text) is not None or (_may_contact(text) and CONTACT.search(text) is not None)
+
+
+def patterns_in(text: str) -> Iterator[tuple[str, int]]:
+    """The kind and start of each find of PATTERNS in ``text``, kind by kind."""
+    for found in PRICE.finditer(text):
+        yield "price", found.start()
+    if _may_contact(text):
+        for found in CONTACT.finditer(text):
+            yield "contact", found.start()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,14 +48,15 @@ class Snapshots:
         shutil.rmtree(directory, ignore_errors=True)
         directory.mkdir(parents=True)
 
-    def take(self) -> SnapshotSet:
+    def take(self, levels: Iterable[str] = VISIBLE_LEVELS) -> SnapshotSet:
+        """A new set, of every handling level or of ``levels`` only (``kp match`` reads one)."""
         with self._lock:
             self._counter += 1
             root = self.directory / f"{self._counter:08d}"
             root.mkdir()
             infos = self.store.graph_infos(self.meta_graph)
-            levels = {}
-            for level in VISIBLE_LEVELS:
+            paths = {}
+            for level in levels:
                 path = root / level
                 self.store.snapshot(path)
                 keep = {i.iri for i in published_graphs(infos, level)}
@@ -65,7 +67,7 @@ class Snapshots:
                 copy.clear_graph(ox.DefaultGraph())
                 copy.flush()
                 del copy
-                levels[level] = path
+                paths[level] = path
             for old in sorted(self.directory.iterdir())[: -self.keep]:
                 shutil.rmtree(old, ignore_errors=True)
-            return SnapshotSet(root, levels)
+            return SnapshotSet(root, paths)

@@ -82,6 +82,21 @@ def test_lines_that_reach_into_each_other_are_each_an_error(store: Path) -> None
         assert lines[3]["matches"]
 
 
+def test_line_ends_blank_lines_and_bytes_that_are_not_utf8(store: Path) -> None:
+    # \r\n and a lone \r end a line too; blank lines (Unicode spaces too) keep their
+    # numbers; bytes that are not UTF-8 read as U+FFFD, in whole blocks and line by line.
+    stdin = b'{"text": "c0c4ine"}\r\n{"text": "x"}\r"snow"\n \xc2\xa0\n\n{"text": "caf\xff c0c4ine"}\n'
+    for batch in ("1", "100"):
+        result = runner.invoke(
+            app, ["match", "--store", str(store), "--quiet", "--batch", batch], input=stdin
+        )
+        assert result.exit_code == 0, result.output
+        lines = [json.loads(line) for line in result.stdout.splitlines()]
+        assert [line["id"] for line in lines] == [1, 2, 3, 6]
+        assert lines[0]["matches"] and not lines[1]["matches"]
+        assert {(m["start"], m["text"]) for m in lines[3]["matches"]} == {(5, "c0c4ine")}
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
