@@ -76,6 +76,12 @@ ROUTES: dict[str, Callable[[World, str, str], str]] = {
     "sparql default graph": lambda w, role, level: sparql(w, role, f"SELECT ?f WHERE {{ ?l <{XL}literalForm> ?f }}"),
     "sparql GRAPH ?g": lambda w, role, level: sparql(
         w, role, f"SELECT ?g ?f WHERE {{ GRAPH ?g {{ ?l <{XL}literalForm> ?f }} }}"),
+    # One pattern with a fixed subject, in JSON: answered in the serving process, not by a worker.
+    "sparql lookup by URI": lambda w, role, level: get(
+        w, role, "/sparql", params={"query": f"SELECT ?p ?o WHERE {{ <{w.labels[level]}> ?p ?o }}"},
+        headers={"Accept": "application/sparql-results+json"}).text,
+    "sparql lookup by URI (POST)": lambda w, role, level: post_form(
+        w, role, "/sparql", {"query": f"SELECT * {{ <{w.labels[level]}> <{XL}literalForm> ?f }}"}).text,
     "sparql DESCRIBE the label": lambda w, role, level: sparql(w, role, f"DESCRIBE <{w.labels[level]}>"),
     "sparql default-graph-uri": lambda w, role, level: sparql(
         w, role, f"SELECT ?f WHERE {{ ?l <{XL}literalForm> ?f }}", **{"default-graph-uri": w.graphs[level]}),
@@ -109,6 +115,14 @@ ROUTES: dict[str, Callable[[World, str, str], str]] = {
     "dump (Turtle)": lambda w, role, level: get(w, role, "/dump.ttl").text,
     "dump (TriG)": lambda w, role, level: get(w, role, "/dump.trig").text,
 }  # fmt: skip
+
+
+def post_form(world: World, role: str, path: str, form: dict[str, str]) -> httpx.Response:
+    token = world.tokens[role]
+    headers = {"Accept": "application/sparql-results+json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.post(world.server.url + path, data=form, headers=headers, timeout=30)
 
 
 def post(world: World, role: str, path: str, body: object) -> httpx.Response:

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 from SPARQLWrapper import JSON, N3, RDFXML, TURTLE, XML, SPARQLWrapper
 
+from server import sparql
+from server.access import Caller
+from server.config import Settings
 from server.errors import BadRequest
-from server.sparql import check_text
+from server.sparql import check_text, is_lookup
+from server.store import EmbeddedStore
+from server.workers import QueryJob, QueryOutcome
 from tests.server_fixture import ADMIN_TOKEN, LiveServer, run_server
 
 KP = "PREFIX kp: <https://w3id.org/drugkp/ontology#>\nPREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
@@ -315,3 +324,88 @@ def test_nesting_is_checked_before_parsing(text: str, refused: bool) -> None:
             check_text(text, "query")
     else:
         check_text(text, "query")
+
+
+@pytest.mark.parametrize(
+    ("query", "lookup"),
+    [
+        ("SELECT ?p ?o WHERE { <https://w3id.org/drugkp/term/T0001> ?p ?o }", True),
+        ("select * {<https://e.org/a> ?p ?o.} LIMIT 5", True),
+        ("PREFIX s: <http://x#> SELECT DISTINCT ?o WHERE { <https://e.org/a> <https://e.org/p> ?o }", True),
+        ("SELECT ?p?o{<https://e.org/a> ?p ?o}", True),
+        ("SELECT ?p ?o WHERE { <https://e.org/a> ?p ?o . ?o ?q ?r }", False),  # a join
+        ("SELECT ?p ?o WHERE { ?s ?p ?o }", False),  # no fixed subject: unbounded
+        ("SELECT ?p ?o WHERE { <https://e.org/a> ?p ?o } ORDER BY ?o", False),
+        ("SELECT ?o WHERE { <https://e.org/a> (<https://e.org/p>)* ?o }", False),  # a path
+        ("SELECT ?o WHERE { <https://e.org/a> ?p ?o FILTER (?o > 1) }", False),
+        ("SELECT ?p ?o WHERE { <https://e.org/a> ?p ?o # }\n}", False),  # a comment
+        ("SELECT ?p ?o WHERE { s:a ?p ?o }", False),  # prefixed names are left to the workers
+        ("SELECT (COUNT(*) AS ?n) WHERE { <https://e.org/a> ?p ?o }", False),
+        ("CONSTRUCT { <https://e.org/a> ?p ?o } WHERE { <https://e.org/a> ?p ?o }", False),
+        ("SELECT ?p ?o WHERE { <https://e.org/a> ?p ?o }" + " " * 5000, False),  # long texts
+    ],
+)
+def test_lookups_by_uri_are_recognised_strictly(query: str, lookup: bool) -> None:
+    assert is_lookup(query) is lookup
+
+
+def test_a_lookup_answers_as_the_workers_do(live_server: LiveServer) -> None:
+    """Answered in the serving process, a lookup has the rows and headers of the same
+    question asked in a longer form, which a worker answers."""
+    for subject in ("https://w3id.org/drugkp/term/T0001", "https://w3id.org/drugkp/term/T0429"):
+        short = f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o }}"
+        longer = f"SELECT ?p ?o WHERE {{ <{subject}> ?p ?o FILTER (true) }}"  # never answered inline
+        answers = [
+            httpx.get(live_server.url + "/sparql", params={"query": q}, headers={"Accept": SRJ}, timeout=30)
+            for q in (short, longer)
+        ]
+        assert all(a.status_code == 200 for a in answers)
+        rows = [sorted(map(str, a.json()["results"]["bindings"])) for a in answers]
+        assert rows[0] == rows[1] and rows[0]
+        for answer in answers:
+            assert answer.headers["X-KP-Rows"] == str(len(rows[0]))
+            assert "X-KP-Query-Seconds" in answer.headers
+
+
+class RecordingPool:
+    """Stands for the worker pool: records the jobs it is given."""
+
+    def __init__(self) -> None:
+        self.jobs: list[QueryJob] = []
+
+    async def run(self, job: QueryJob) -> QueryOutcome:
+        self.jobs.append(job)
+        return QueryOutcome(SRJ, b"{}", "solutions", 0)
+
+
+@pytest.mark.parametrize(
+    ("query", "budget", "inline"),
+    [
+        ("SELECT ?p ?o WHERE { <https://e.org/s> ?p ?o }", 64 * 1024, True),
+        ("SELECT ?p ?o WHERE { <https://e.org/s> ?p ?o }", 200, False),  # past the budget: a worker
+        ("SELECT ?p ?o WHERE { <https://e.org/s> ?p ?o FILTER (true) }", 64 * 1024, False),  # not a lookup
+        ("SELECT ?p ?o WHERE { <relative> ?p ?o }", 64 * 1024, False),  # an error: the worker words it
+    ],
+)
+def test_lookups_are_answered_here_only_within_the_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, query: str, budget: int, inline: bool
+) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    graph = ox.NamedNode("https://e.org/g")
+    store.extend(
+        ox.Quad(
+            ox.NamedNode("https://e.org/s"), ox.NamedNode(f"https://e.org/p{n}"), ox.Literal("x" * 20), graph
+        )
+        for n in range(30)
+    )
+    monkeypatch.setattr(sparql, "INLINE_BUDGET", budget)
+    pool = RecordingPool()
+    job = QueryJob(query, "tlp-clear", True, [], [], SRJ, None, 100)
+    monkeypatch.setattr(sparql, "prepare_query", lambda *args: job)
+    request = sparql.SparqlRequest(query=query, accept=SRJ)
+    outcome = asyncio.run(
+        sparql.run_query(Settings(), store, pool, Caller(), request, lambda level: store)  # type: ignore[arg-type]
+    )
+    assert (not pool.jobs) is inline
+    if inline:
+        assert outcome.rows == 30 and len(json.loads(outcome.body)["results"]["bindings"]) == 30
