@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from server import formats, query_exec
 from server.access import Caller
 from server.config import Settings
-from server.errors import BadRequest, NotAcceptable, QuerySyntaxError
+from server.errors import BadRequest, KpError, NotAcceptable, QuerySyntaxError
 from server.loader import meta_graph
 from server.store import PUBLISHED_KINDS, VISIBLE_LEVELS, EmbeddedStore
 from server.workers import QueryJob, QueryOutcome, QueryPool
@@ -170,7 +170,10 @@ async def run_query(
         job = prepare_query(settings, store, caller, request)
     if reader is not None and job.union and job.results_media is not None and is_lookup(job.query):
         started = time.monotonic()
-        outcome = query_exec.run_within(reader(job.level).oxigraph, job, INLINE_BUDGET)
+        try:
+            outcome = query_exec.run_within(reader(job.level).oxigraph, job, INLINE_BUDGET)
+        except KpError:
+            outcome = None  # the snapshot could not be opened: a worker says what is wrong
         if outcome is not None:
             outcome.extra["seconds"] = round(time.monotonic() - started, 4)
             return outcome

@@ -18,7 +18,7 @@ from SPARQLWrapper import JSON, N3, RDFXML, TURTLE, XML, SPARQLWrapper
 from server import sparql
 from server.access import Caller
 from server.config import Settings
-from server.errors import BadRequest
+from server.errors import BadRequest, StoreError
 from server.sparql import check_text, is_lookup
 from server.store import EmbeddedStore
 from server.workers import QueryJob, QueryOutcome
@@ -409,3 +409,16 @@ def test_lookups_are_answered_here_only_within_the_budget(
     assert (not pool.jobs) is inline
     if inline:
         assert outcome.rows == 30 and len(json.loads(outcome.body)["results"]["bindings"]) == 30
+
+
+def test_a_lookup_goes_to_a_worker_when_its_snapshot_cannot_be_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreadable(level: str) -> EmbeddedStore:
+        raise StoreError(f"cannot open the snapshot of {level}")
+
+    query = "SELECT ?p ?o WHERE { <https://e.org/s> ?p ?o }"
+    job = QueryJob(query, "tlp-clear", True, [], [], SRJ, None, 100)
+    monkeypatch.setattr(sparql, "prepare_query", lambda *args: job)
+    pool = RecordingPool()
+    request = sparql.SparqlRequest(query=query, accept=SRJ)
+    asyncio.run(sparql.run_query(Settings(), None, pool, Caller(), request, unreadable))  # type: ignore[arg-type]
+    assert pool.jobs == [job]
