@@ -95,8 +95,7 @@ def _solutions(
         if not sink.full:
             raise
     body = sink.getvalue()
-    counted = None if sink.full else _count(body, fmt)
-    rows = _rows(body, fmt, job.row_cap + 1) if counted is None else counted
+    rows = _rows(body, fmt, job.row_cap + 1, whole=not sink.full)
     if rows <= job.row_cap:
         if not sink.full:
             return QueryOutcome(fmt.media_type, body, "solutions", rows)
@@ -134,8 +133,12 @@ def _count(body: bytes, fmt: formats.ResultsFormat) -> int | None:
     return None
 
 
-def _rows(body: bytes, fmt: formats.ResultsFormat, most: int) -> int:
-    """How many rows (up to ``most``) a serialisation holds; a cut-off one, up to where it ends."""
+def _rows(body: bytes, fmt: formats.ResultsFormat, most: int, whole: bool = False) -> int:
+    """How many rows (up to ``most``) a serialisation holds; a cut-off one, up to where it ends.
+    A ``whole`` one is counted from its structure when :func:`_count` can tell."""
+    counted = _count(body, fmt) if whole else None
+    if counted is not None:
+        return counted
     count = 0
     try:
         for _ in islice(_read(body, fmt), most):
@@ -169,9 +172,7 @@ def run_within(store: ox.Store, job: QueryJob, budget: int) -> QueryOutcome | No
     except Exception:  # past the budget (OSError), or any error: the worker path words it
         return None
     body = sink.getvalue()
-    rows = _count(body, fmt)
-    if rows is None:
-        rows = _rows(body, fmt, job.row_cap + 1)
+    rows = _rows(body, fmt, job.row_cap + 1, whole=True)
     if rows > job.row_cap:
         return None
     return QueryOutcome(fmt.media_type, body, "solutions", rows)

@@ -3,6 +3,7 @@ and, for browsers, a query editor with results as a table."""
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -100,6 +101,7 @@ async def _handle(
     store = deps.store(request)
     pool = deps.pool(request)
     caller = deps.caller(request)
+    reader = functools.partial(deps.reader, request)  # lookups are answered from its snapshot
     if query is not None and update is not None:
         raise BadRequest("a request carries either 'query' or 'update', not both")
     accept = request.headers.get("accept")
@@ -118,9 +120,9 @@ async def _handle(
     if wants_html and request.method == "GET":
         spec = sparql.SparqlRequest(spec.query, None, spec.default_graph_uris, spec.named_graph_uris,
                                     "application/sparql-results+json, text/turtle;q=0.9")  # fmt: skip
-        outcome = await sparql.run_query(settings, store, pool, caller, spec, request.app.state.open_reader)
+        outcome = await sparql.run_query(settings, store, pool, caller, spec, reader)
         return _editor(request, query, outcome)
-    outcome = await sparql.run_query(settings, store, pool, caller, spec, request.app.state.open_reader)
+    outcome = await sparql.run_query(settings, store, pool, caller, spec, reader)
     return _respond(outcome)
 
 
