@@ -37,7 +37,7 @@ from server.errors import (
     UnsupportedMedia,
 )
 from server.loader import meta_graph
-from server.snapshots import Snapshots, SnapshotSet
+from server.snapshots import Snapshots, SnapshotSet, directory_for
 from server.store import EmbeddedStore
 from server.tokens import TokenStore, auth_path
 from server.workers import QueryPool
@@ -129,9 +129,7 @@ def create_app(settings: Settings) -> FastAPI:
     store = EmbeddedStore(settings.store_path)
     ensure_loaded(settings, store)
 
-    snapshots = Snapshots(
-        store, settings.store_path.with_name(settings.store_path.name + ".snapshots"), meta_graph(settings)
-    )
+    snapshots = Snapshots(store, directory_for(settings.store_path), meta_graph(settings))
 
     def use(snapshot_set: SnapshotSet) -> None:
         readers: dict[str, EmbeddedStore] = {}  # read-only stores over this set, opened on first use
@@ -147,6 +145,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.snapshots = snapshot_set
         app.state.open_reader = open_reader
         app.state.derived.reset(app.state.version, open_reader)
+        snapshots.publish(snapshot_set)  # for lookup processes (server.lookups)
 
     def warm() -> None:
         from server.routers.linkeddata import prewarm

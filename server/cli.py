@@ -244,6 +244,12 @@ def serve(
         str | None, typer.Option(help="Canonical base URI (default https://w3id.org/drugkp/).")
     ] = None,
     workers: Annotated[int | None, typer.Option(help="SPARQL worker processes (default 2).")] = None,
+    lookup_processes: Annotated[
+        int | None,
+        typer.Option(
+            help="Processes beside the main one answering anonymous SPARQL lookups by URI (default 2)."
+        ),
+    ] = None,
 ) -> None:
     """Run the HTTP server (SPARQL endpoint, pages); loads the seed into a new store first."""
     from dataclasses import replace
@@ -262,16 +268,39 @@ def serve(
         "row_cap": row_cap,
         "base": base,
         "query_workers": workers,
+        "lookup_processes": lookup_processes,
     }
     settings = replace(settings, **{k: v for k, v in changes.items() if v is not None})
     try:
         application = create_app(settings)
     except KpError as exc:
         raise fail(str(exc)) from None
-    err.print(f"serving {settings.store_path} on http://{settings.host}:{settings.port}/", highlight=False)
     from server.fastpath import FastPath
 
-    uvicorn.run(FastPath(application), host=settings.host, port=settings.port, log_level="warning")
+    if settings.lookup_processes <= 0:
+        err.print(
+            f"serving {settings.store_path} on http://{settings.host}:{settings.port}/", highlight=False
+        )
+        uvicorn.run(
+            FastPath(application),
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            server_header=False,
+        )
+        return
+    from server import frontdoor
+
+    try:
+        listener = frontdoor.listen(settings.host, settings.port)
+    except OSError as exc:
+        raise fail(f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
+    err.print(
+        f"serving {settings.store_path} on http://{settings.host}:{settings.port}/"
+        f" ({settings.lookup_processes} lookup processes)",
+        highlight=False,
+    )
+    frontdoor.serve(FastPath(application), settings, listener)
 
 
 cli_match.register(app)

@@ -32,6 +32,9 @@ class Settings:
     row_cap: int = 10_000
     #: Query worker processes (each runs one query at a time).
     query_workers: int = 2
+    #: Serving processes beside the main one that answer anonymous SPARQL lookups
+    #: by URI (server.lookups); 0: the main process serves every request.
+    lookup_processes: int = 2
     #: Address space one query worker may use, in MiB (0: no limit).
     query_memory_mb: int = 4096
     #: Largest request body accepted, in bytes.
@@ -60,6 +63,7 @@ class Settings:
             "KP_QUERY_TIMEOUT": float,
             "KP_ROW_CAP": int,
             "KP_QUERY_WORKERS": int,
+            "KP_LOOKUP_PROCESSES": int,
             "KP_MAX_BODY": int,
             "KP_MAX_UPLOAD": int,
             "KP_QUERY_MEMORY_MB": int,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import inspect
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from email.utils import format_datetime
 from typing import Any
 from urllib.parse import parse_qs
@@ -48,7 +48,7 @@ class FastPath:
             await send({"type": "http.response.start", "status": 200, "headers": document[0]})
             await send({"type": "http.response.body", "body": document[1]})
             return None
-        request = self._request(scope)
+        request = program_request(scope["query_string"], scope["headers"])
         if request is None:
             return await self.app(scope, receive, send)
         state = self.app.state
@@ -104,27 +104,29 @@ class FastPath:
         ]
         return headers, body
 
-    @staticmethod
-    def _request(scope: Scope) -> dict[str, Any] | None:
-        """What the fast path needs, or None when the request is not one it serves."""
-        try:
-            params = parse_qs(scope["query_string"].decode("utf-8"), keep_blank_values=False, errors="strict")
-        except UnicodeDecodeError:
-            return None  # the application says what is wrong
-        queries = params.get("query", [])
-        if len(queries) != 1 or "update" in params:
-            return None
-        headers: dict[str, str] = {}
-        for name, value in scope["headers"]:
-            key = name.decode("latin-1").lower()
-            if key in ("accept", "authorization", "cookie"):
-                headers[key] = value.decode("latin-1")
-        if "cookie" in headers and "authorization" not in headers:
-            return None  # browser sessions are resolved by the application
-        if formats.negotiate(headers.get("accept"), PROGRAM_OFFERS) in (HTML, None):
-            return None  # the editor page, or a 406 the application writes
-        return {"query": queries[0], "params": params, "accept": headers.get("accept"),
-                "authorization": headers.get("authorization")}  # fmt: skip
+
+def program_request(query_string: bytes, headers: Iterable[tuple[bytes, bytes]]) -> dict[str, Any] | None:
+    """What the fast path needs from ``GET /sparql?…`` (the query string and the
+    request headers, names in lower case), or None when it is not a query from a
+    program that the fast path serves (browsers, updates, undecodable text)."""
+    try:
+        params = parse_qs(query_string.decode("utf-8"), keep_blank_values=False, errors="strict")
+    except UnicodeDecodeError:
+        return None  # the application says what is wrong
+    queries = params.get("query", [])
+    if len(queries) != 1 or "update" in params:
+        return None
+    found: dict[str, str] = {}
+    for name, value in headers:
+        key = name.decode("latin-1").lower()
+        if key in ("accept", "authorization", "cookie"):
+            found[key] = value.decode("latin-1")
+    if "cookie" in found and "authorization" not in found:
+        return None  # browser sessions are resolved by the application
+    if formats.negotiate(found.get("accept"), PROGRAM_OFFERS) in (HTML, None):
+        return None  # the editor page, or a 406 the application writes
+    return {"query": queries[0], "params": params, "accept": found.get("accept"),
+            "authorization": found.get("authorization")}  # fmt: skip
 
 
 #: Request headers that send a document request to the application.

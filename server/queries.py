@@ -26,6 +26,9 @@ SELECT ?meta ?graph ?source ?handling ?triples ?modified ?kind WHERE {
 } ORDER BY ?graph
 """
 
+#: Every subject of a store's union (to copy a snapshot into memory subject by subject).
+ALL_SUBJECTS = "SELECT DISTINCT ?s WHERE { ?s ?p ?o }"
+
 # ---------------------------------------------------------------- statistics
 # Named queries: each one runs over the union of the graphs a caller may see.
 

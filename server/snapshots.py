@@ -8,6 +8,8 @@ may see, so nothing above a reader's level can reach it by any route.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import threading
 from collections.abc import Iterable
@@ -30,6 +32,25 @@ class SnapshotSet:
 
     root: Path
     levels: dict[str, Path]
+
+
+def directory_for(store_path: Path) -> Path:
+    """Where the server keeps the snapshots of the store at ``store_path``."""
+    return store_path.with_name(store_path.name + ".snapshots")
+
+
+#: The file in a snapshots directory that names the set readers answer from now.
+CURRENT = "current.json"
+
+
+def current(directory: Path) -> SnapshotSet | None:
+    """The set the server answers from now (see :meth:`Snapshots.publish`), for
+    other processes; None before the first one is published."""
+    try:
+        record = json.loads((directory / CURRENT).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return SnapshotSet(Path(record["root"]), {level: Path(p) for level, p in record["levels"].items()})
 
 
 class Snapshots:
@@ -68,6 +89,19 @@ class Snapshots:
                 copy.flush()
                 del copy
                 paths[level] = path
-            for old in sorted(self.directory.iterdir())[: -self.keep]:
+            sets = sorted(p for p in self.directory.iterdir() if p.name.isdigit())
+            for old in sets[: -self.keep]:
                 shutil.rmtree(old, ignore_errors=True)
             return SnapshotSet(root, paths)
+
+    def publish(self, snapshot_set: SnapshotSet) -> None:
+        """Name ``snapshot_set`` as the one to answer from (:func:`current`): written
+        whole and renamed into place, so a reader sees the old name or the new one."""
+        record = {
+            "root": str(snapshot_set.root),
+            "levels": {k: str(v) for k, v in snapshot_set.levels.items()},
+        }
+        with self._lock:
+            staging = self.directory / f".{CURRENT}.tmp"
+            staging.write_text(json.dumps(record), encoding="utf-8")
+            os.replace(staging, self.directory / CURRENT)

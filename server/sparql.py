@@ -150,6 +150,33 @@ def is_lookup(text: str) -> bool:
     return len(text) <= 4096 and _LOOKUP.fullmatch(text) is not None
 
 
+def lookup_job(settings: Settings, caller: Caller, request: SparqlRequest) -> QueryJob | None:
+    """The job of a lookup by URI over the published union (see :func:`is_lookup`)
+    with a results format the caller accepts; None for any other request."""
+    if request.query is None or request.default_graph_uris or request.named_graph_uris:
+        return None
+    if not is_lookup(request.query):
+        return None  # which also means: no FROM, no deep nesting
+    results_media, graph_media = choose_formats(request.accept)
+    if results_media is None:
+        return None
+    return QueryJob(request.query, caller.level, True, [], [], results_media, graph_media, settings.row_cap)
+
+
+def answer_lookup(job: QueryJob, reader: Callable[[str], EmbeddedStore]) -> QueryOutcome | None:
+    """A lookup's answer from the caller's level snapshot (``reader``) if it fits in
+    :data:`INLINE_BUDGET`; None otherwise, and for any error: a worker answers then,
+    and words the error."""
+    started = time.monotonic()
+    try:
+        outcome = query_exec.run_within(reader(job.level).oxigraph, job, INLINE_BUDGET)
+    except KpError:
+        return None  # the snapshot could not be opened
+    if outcome is not None:
+        outcome.extra["seconds"] = round(time.monotonic() - started, 4)
+    return outcome
+
+
 async def run_query(
     settings: Settings,
     store: EmbeddedStore,
@@ -164,19 +191,15 @@ async def run_query(
     caller's level snapshot (``reader``), when its answer fits in
     :data:`INLINE_BUDGET`: it cannot run long, so it needs neither a time limit
     nor a worker, whose round trip costs more than the lookup itself."""
+    if reader is not None:
+        lookup = lookup_job(settings, caller, request)
+        outcome = answer_lookup(lookup, reader) if lookup is not None else None
+        if outcome is not None:
+            return outcome
     if request.query is not None and len(request.query) > 20_000:
         job = await asyncio.to_thread(prepare_query, settings, store, caller, request)
     else:
         job = prepare_query(settings, store, caller, request)
-    if reader is not None and job.union and job.results_media is not None and is_lookup(job.query):
-        started = time.monotonic()
-        try:
-            outcome = query_exec.run_within(reader(job.level).oxigraph, job, INLINE_BUDGET)
-        except KpError:
-            outcome = None  # the snapshot could not be opened: a worker says what is wrong
-        if outcome is not None:
-            outcome.extra["seconds"] = round(time.monotonic() - started, 4)
-            return outcome
     return await pool.run(job)
 
 

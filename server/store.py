@@ -315,6 +315,28 @@ class EmbeddedStore:
         self._store.flush()
         self._store.backup(str(target))
 
+    def memory_copy(self, most: int) -> EmbeddedStore | None:
+        """A copy in memory of a (read-only) store of at most ``most`` quads, else None.
+
+        A lookup of a fixed subject gives the same bytes from the copy as from
+        this store: the same blank nodes (quads are copied as they are, not
+        re-parsed) and rows in the same order — this store's index order for the
+        subject, which the memory store keeps when each subject's quads go in
+        reversed (it lists them last in, first out; tests/test_lookups.py checks
+        every lookup shape)."""
+        if len(self._store) > most:
+            return None
+        solutions = self._store.query(queries.ALL_SUBJECTS, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        subjects = [row[0] for row in solutions]
+        copy = EmbeddedStore(None)
+        copy._store.bulk_extend(
+            quad
+            for subject in subjects
+            for quad in reversed(list(self._store.quads_for_pattern(subject, None, None)))
+        )
+        return copy
+
     def close(self) -> None:
         # pyoxigraph closes the database when the object is released.
         del self._store
