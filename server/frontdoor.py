@@ -198,6 +198,7 @@ class FrontDoor:
         with contextlib.suppress(OSError, ValueError):
             self._loop.remove_reader(child.channel.fileno())
         child.close()
+        child.process.join(timeout=0.5)  # reaped, not left a zombie
         self.children.remove(child)
         if self._closing:
             return

@@ -166,6 +166,12 @@ class Answerer:
             self._levels, self._seen = found.levels, key
         return True
 
+    def prepare(self) -> None:
+        """Open the snapshot the server names and start copying it, ahead of requests
+        (called every second: a copy started by a request would slow the next ones)."""
+        if self._refresh():
+            self._disk(self._anonymous.level)
+
     def answer(self, head: bytes) -> bytes | None:
         """The whole response to a request head, or None: the main process answers."""
         parsed = parse_head(head)
@@ -297,7 +303,11 @@ class _Process:
                 task.add_done_callback(_report)
 
     def _sweep(self) -> None:
-        """Close connections idle past the keep-alive time."""
+        """Close connections idle past the keep-alive time; follow the snapshot."""
+        try:
+            self.answerer.prepare()
+        except Exception as exc:  # requests try again, and hand back meanwhile
+            log.debug("could not open the published snapshot: %s", exc)
         now = time.monotonic()
         for connection in list(self.connections):
             if now - connection.last > KEEP_ALIVE and not connection.leaving and connection.transport:
@@ -309,7 +319,7 @@ class _Process:
         self.done = loop.create_future()
         self.channel.setblocking(False)
         loop.add_reader(self.channel.fileno(), self._incoming)
-        loop.call_later(1.0, self._sweep)
+        self._sweep()
         send(self.channel, READY)
         await self.done
         for connection in list(self.connections):

@@ -388,3 +388,38 @@ def test_many_clients_at_once(served: LiveServer) -> None:
     with ThreadPoolExecutor(12) as pool:
         statuses = [s for found in pool.map(client, range(36)) for s in found]
     assert set(statuses) <= {200, 404} and statuses.count(200) >= 72
+
+
+def lookup_processes(server_pid: int) -> set[int]:
+    """The server's children that hold a Unix socket: its lookup processes (query workers
+    and the resource tracker talk over pipes)."""
+    found = set()
+    for child in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split():
+        fds = Path(f"/proc/{child}/fd")
+        try:
+            if any(link.readlink().as_posix().startswith("socket:") for link in fds.iterdir()):
+                found.add(int(child))
+        except OSError:
+            continue  # gone meanwhile
+    return found
+
+
+def test_a_lookup_process_that_dies_is_replaced(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    for server in run_server(tmp_path / "store", KP_LOOKUP_PROCESSES="2"):
+        before = lookup_processes(server.pid)
+        assert len(before) == 2
+        os.kill(min(before), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            now = lookup_processes(server.pid)
+            if len(now) == 2 and min(before) not in now:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail(f"no new lookup process: {before} -> {lookup_processes(server.pid)}")
+        for _ in range(6):  # new connections, dealt to every process in turn
+            answer = httpx.get(server.url + "/sparql", params={"query": LOOKUP}, headers={"Accept": JSON})
+            assert answer.status_code == 200 and int(answer.headers["x-kp-rows"]) > 5
