@@ -10,7 +10,9 @@ for ``--seconds`` per measure, it measures throughput and p50/p99 latency of
 * SPARQL label-prefix query (STRSTARTS),
 * SPARQL aggregate (labels per language),
 
-for ``kp serve``, ``oxigraph serve`` (PyPI ``oxigraph``) and
+for ``kp serve``, ``kp serve`` again with its lookup processes' cache of
+answers off (``KP_LOOKUP_CACHE_MB=0``: every lookup computed, as the peers
+compute theirs), ``oxigraph serve`` (PyPI ``oxigraph``) and
 ``rdflib-endpoint`` (PyPI ``rdflib-endpoint``), and prints ratios. Client and
 servers share this machine's cores, as in the issue's reference figures.
 
@@ -28,6 +30,7 @@ here whatever the server), which pulls every ratio towards 1: use ``wrk``.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import shutil
@@ -53,6 +56,10 @@ BASE = "https://w3id.org/drugkp/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 LANGS = "bg cs da de el en es et fi fr ga hr hu is it lt lv mt nb nl pl pt ro sk sl sv".split()  # noqa: SIM905
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+#: Our server again with each lookup process's cache of answers off: lookups computed every time.
+UNCACHED = "kp, no lookup cache"
 
 
 def generate(path: Path, concepts: int, seed: int = 7) -> list[str]:
@@ -299,6 +306,11 @@ def public_terms(endpoint: str) -> set[str]:
     return {row["c"]["value"] for row in response.json()["results"]["bindings"]}
 
 
+def our_document(origin: str, iri: str) -> tuple[str, dict[str, str], dict[str, str]]:
+    """Our Turtle document of a resource (what the dereference workload asks us)."""
+    return origin + "/" + iri.removeprefix(BASE) + ".ttl", {}, {}
+
+
 def run_dataset(
     args: argparse.Namespace, dataset: str, work: Path, processes: list[subprocess.Popen[bytes]]
 ) -> dict[str, dict[str, dict[str, float]]]:
@@ -326,9 +338,11 @@ def run_dataset(
             [str(BIN / "kp"), "load", "--store", str(store), "--quiet", "--no-validate", *extra], check=True
         )
 
-    def run(name: str, command: list[str], endpoint: str, document: Document | None = None) -> None:
+    def run(
+        name: str, command: list[str], endpoint: str, document: Document | None = None, **env: str
+    ) -> None:
         """Start one server, measure every workload against it, stop it."""
-        process = subprocess.Popen(command, env=admin, stdout=quiet, stderr=quiet)
+        process = subprocess.Popen(command, env={**admin, **env}, stdout=quiet, stderr=quiet)
         processes.append(process)
         wait_until_up(endpoint, process)
         print(f"{name} is up ({dataset})", flush=True)
@@ -353,14 +367,16 @@ def run_dataset(
         process.terminate()
         process.wait()
 
-    port = free_port()
-    ours = f"http://127.0.0.1:{port}"
-    run(
-        "kp serve",
-        [str(BIN / "kp"), "serve", "--store", str(store), "--port", str(port)],
-        ours + "/sparql",
-        lambda iri: (ours + "/" + iri.removeprefix(BASE) + ".ttl", {}, {}),
-    )
+    for name, cache in (("kp serve", {}), (UNCACHED, {"KP_LOOKUP_CACHE_MB": "0"})):
+        port = free_port()
+        ours = f"http://127.0.0.1:{port}"
+        run(
+            name,
+            [str(BIN / "kp"), "serve", "--store", str(store), "--port", str(port)],
+            ours + "/sparql",
+            functools.partial(our_document, ours),
+            **cache,
+        )
 
     # oxigraph serve over the same files (default graph = all of them).
     location = work / "oxigraph"
@@ -399,14 +415,17 @@ def report(args: argparse.Namespace, dataset: str, results: dict[str, dict[str, 
     print(f"{'measure':<24} {'server':<16} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6}  ratio")
     for name in results["kp serve"]:
         mine = results["kp serve"][name]["rps"]
+        uncached = results[UNCACHED][name]["rps"] if UNCACHED in results else None
         for server, table in results.items():
             row = table[name]
-            if server == "kp serve":
+            if server.startswith("kp serve"):
                 ratio = ""
             elif row["rps"] == 0:
                 ratio = f"no answer within {args.seconds:g} s"
             else:
                 ratio = f"kp = {mine / row['rps']:.2f}x"
+                if uncached is not None:
+                    ratio += f", without lookup cache {uncached / row['rps']:.2f}x"
             print(
                 f"{name:<24} {server:<16} {row['rps']:9.0f} {row['p50']:8.1f} {row['p99']:8.1f} {row['errors']:6.0f}  {ratio}"
             )

@@ -35,6 +35,8 @@ class Settings:
     #: Serving processes beside the main one that answer anonymous SPARQL lookups
     #: by URI (server.lookups); 0: the main process serves every request.
     lookup_processes: int = 2
+    #: MiB of whole lookup answers each lookup process keeps for the snapshot in use (0: none).
+    lookup_cache_mb: int = 32
     #: Address space one query worker may use, in MiB (0: no limit).
     query_memory_mb: int = 4096
     #: Largest request body accepted, in bytes.
@@ -64,6 +66,7 @@ class Settings:
             "KP_ROW_CAP": int,
             "KP_QUERY_WORKERS": int,
             "KP_LOOKUP_PROCESSES": int,
+            "KP_LOOKUP_CACHE_MB": int,
             "KP_MAX_BODY": int,
             "KP_MAX_UPLOAD": int,
             "KP_QUERY_MEMORY_MB": int,

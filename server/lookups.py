@@ -114,7 +114,13 @@ class Answerer:
     def __init__(self, settings: Settings, memory_quads: int = MEMORY_QUADS) -> None:
         self.settings = settings
         self.directory = directory_for(settings.store_path)
+        self._current = str(self.directory / CURRENT)
         self.memory_quads = memory_quads
+        self.cache_bytes = settings.lookup_cache_mb * 1024 * 1024
+        # Whole answers (headers but the date and timing, body) by request target and
+        # Accept, for the snapshot in use: popular terms are looked up again and again.
+        self._cache: dict[tuple[bytes, bytes], tuple[bytes, bytes]] = {}
+        self._cached = 0
         self._seen: tuple[int, int] | None = None
         self._levels: dict[str, Path] = {}
         self._stores: dict[Path, EmbeddedStore] = {}  # the snapshot in use, on disk
@@ -155,7 +161,7 @@ class Answerer:
         One ``stat`` per request: the server names a new snapshot before it
         answers the write that made it, so a client never reads an older one."""
         try:
-            status = os.stat(self.directory / CURRENT)
+            status = os.stat(self._current)
         except FileNotFoundError:
             return False
         key = (status.st_ino, status.st_mtime_ns)
@@ -164,6 +170,8 @@ class Answerer:
             if found is None:
                 return False
             self._levels, self._seen = found.levels, key
+            self._cache.clear()  # answers of the snapshot before
+            self._cached = 0
         return True
 
     def prepare(self) -> None:
@@ -180,6 +188,12 @@ class Answerer:
         url = httptools.parse_url(parsed.url)
         if url.path != b"/sparql" or any(name in _THEIRS for name, _ in parsed.headers):
             return None
+        if not self._refresh():
+            return None
+        key = (parsed.url, b"\n".join(value for name, value in parsed.headers if name == b"accept"))
+        cached = self._cache.get(key)
+        if cached is not None:
+            return self._response(cached, b"x-cache: HIT\r\nx-kp-query-seconds: 0.0")
         request = program_request(url.query or b"", parsed.headers)
         if request is None:
             return None
@@ -191,20 +205,38 @@ class Answerer:
         )
         try:
             job = sparql.lookup_job(self.settings, self._anonymous, spec)
-            if job is None or not self._refresh():
+            if job is None:
                 return None
             outcome = sparql.answer_lookup(job, self._copied)
         except Exception:  # whatever it is, the main process words it
             return None
         if outcome is None:
             return None
-        lines = [b"HTTP/1.1 200 OK", b"date: " + self._now()]
-        lines += [
+        seconds = outcome.extra.pop("seconds", 0.0)
+        lines = [
             f"{name.lower()}: {value}".encode("latin-1") for name, value in result_headers(outcome).items()
         ]
         lines.append(b"content-length: %d" % len(outcome.body))
         lines.append(b"content-type: " + _content_type(outcome.media_type))
-        return b"\r\n".join(lines) + b"\r\n\r\n" + outcome.body
+        answer = (b"\r\n".join(lines), outcome.body)
+        self._remember(key, answer)
+        return self._response(answer, b"x-kp-query-seconds: %s" % str(seconds).encode())
+
+    def _response(self, answer: tuple[bytes, bytes], extra: bytes) -> bytes:
+        headers, body = answer
+        return b"HTTP/1.1 200 OK\r\ndate: %s\r\n%s\r\n%s\r\n\r\n%s" % (self._now(), extra, headers, body)
+
+    def _remember(self, key: tuple[bytes, bytes], answer: tuple[bytes, bytes]) -> None:
+        """Keep an answer for the snapshot in use, the oldest going first past the cache's size."""
+        size = len(key[0]) + len(key[1]) + len(answer[0]) + len(answer[1]) + 200
+        if size > self.cache_bytes:
+            return
+        self._cache[key] = answer
+        self._cached += size
+        while self._cached > self.cache_bytes:
+            (url, accept), (headers, body) = next(iter(self._cache.items()))
+            del self._cache[(url, accept)]
+            self._cached -= len(url) + len(accept) + len(headers) + len(body) + 200
 
     def _now(self) -> bytes:
         second = int(time.time())

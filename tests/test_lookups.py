@@ -423,3 +423,25 @@ def test_a_lookup_process_that_dies_is_replaced(tmp_path: Path) -> None:
         for _ in range(6):  # new connections, dealt to every process in turn
             answer = httpx.get(server.url + "/sparql", params={"query": LOOKUP}, headers={"Accept": JSON})
             assert answer.status_code == 200 and int(answer.headers["x-kp-rows"]) > 5
+
+
+def test_answers_are_kept_for_the_snapshot_in_use(published: tuple[Settings, Snapshots]) -> None:
+    settings, _snapshots = published
+    answerer = lookups.Answerer(replace(settings, lookup_cache_mb=1), memory_quads=0)
+    first, again = answerer.answer(head()), answerer.answer(head())
+    assert first is not None and again is not None
+    assert "x-cache" not in split(first)[1] and split(again)[1]["x-cache"] == "HIT"
+    assert split(again)[1]["x-kp-rows"] == split(first)[1]["x-kp-rows"]
+    assert split(again)[2] == split(first)[2]
+    as_xml = answerer.answer(head(Accept="application/sparql-results+xml"))
+    assert as_xml is not None and "x-cache" not in split(as_xml)[1], "Accept is part of the key"
+    assert split(as_xml)[1]["content-type"] == "application/sparql-results+xml"
+    # Past the cache's size, the oldest answers go first.
+    answerer.cache_bytes = len(first) * 3
+    for n in range(1, 10):
+        answerer.answer(head(f"SELECT ?p ?o WHERE {{ <https://w3id.org/drugkp/term/T05{n:02d}> ?p ?o }}"))
+    assert answerer._cached <= answerer.cache_bytes and len(answerer._cache) >= 1
+    assert "x-cache" not in split(answerer.answer(head()) or b"")[1]
+    off = lookups.Answerer(replace(settings, lookup_cache_mb=0), memory_quads=0)
+    off.answer(head())
+    assert "x-cache" not in split(off.answer(head()) or b"")[1]
