@@ -55,6 +55,8 @@ CHUNK = 32 * 1024
 MEMORY_QUADS = 2_000_000
 #: Idle keep-alive connections are closed after this many seconds (as uvicorn does).
 KEEP_ALIVE = 5.0
+#: Seconds a connection being handed back waits for the client to read what it was sent.
+HAND_BACK_WAIT = 30.0
 #: Request headers that send a connection to the main process.
 _THEIRS = {b"authorization", b"cookie", b"expect", b"upgrade", b"transfer-encoding"}
 
@@ -252,7 +254,8 @@ class _Connection(asyncio.Protocol):
         self.process = process
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
-        self.leaving = False
+        self.leaving: float | None = None  # since when the connection is being handed back
+        self.paused = False  # the client reads slower than it asks
         self.last = time.monotonic()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -262,20 +265,38 @@ class _Connection(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self.process.connections.discard(self)
 
+    def pause_writing(self) -> None:
+        """Past the transport's high-water mark: answer nothing more until the client reads."""
+        self.paused = True
+        if self.transport is not None and self.leaving is None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        if self.transport is not None and self.leaving is None:
+            self.transport.resume_reading()
+            self.serve()
+
     def data_received(self, data: bytes) -> None:
-        if self.leaving:
-            self.buffer += data
-            return
-        self.last = time.monotonic()
         self.buffer += data
+        if self.leaving is None:
+            self.last = time.monotonic()
+            self.serve()
+
+    def serve(self) -> None:
+        """Answer the complete request heads in the buffer, in order, until one is not ours."""
         assert self.transport is not None
-        while self.buffer:
+        while self.buffer and not self.paused:
             end = self.buffer.find(b"\r\n\r\n")
             if end < 0:
                 if len(self.buffer) > MAX_HEAD:
                     self.hand_back()
                 return
-            answer = self.process.answerer.answer(bytes(self.buffer[: end + 4]))
+            try:
+                answer = self.process.answerer.answer(bytes(self.buffer[: end + 4]))
+            except Exception:  # a request this process cannot read: the main process says why
+                log.debug("handing back a request that could not be read", exc_info=True)
+                answer = None
             if answer is None:
                 self.hand_back()
                 return
@@ -285,13 +306,16 @@ class _Connection(asyncio.Protocol):
     def hand_back(self) -> None:
         """Give the connection to the main process once what was written has left."""
         assert self.transport is not None
-        if not self.leaving:
-            self.leaving = True
+        if self.leaving is None:
+            self.leaving = time.monotonic()
             self.transport.pause_reading()
         if self.transport.is_closing():
             return
         if self.transport.get_write_buffer_size():
-            asyncio.get_running_loop().call_later(0.001, self.hand_back)
+            if time.monotonic() - self.leaving > HAND_BACK_WAIT:
+                self.transport.abort()  # a client that does not read its answers
+            else:
+                asyncio.get_running_loop().call_later(0.001, self.hand_back)
             return
         sock = self.transport.get_extra_info("socket")
         try:
@@ -342,8 +366,11 @@ class _Process:
             log.debug("could not open the published snapshot: %s", exc)
         now = time.monotonic()
         for connection in list(self.connections):
-            if now - connection.last > KEEP_ALIVE and not connection.leaving and connection.transport:
-                connection.transport.close()
+            transport = connection.transport
+            if transport is None or connection.leaving is not None or transport.get_write_buffer_size():
+                continue  # being handed back, or still sending
+            if now - connection.last > KEEP_ALIVE:
+                transport.close()
         asyncio.get_running_loop().call_later(1.0, self._sweep)
 
     async def run(self) -> None:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -269,16 +270,19 @@ def receive(client: socket.socket, size: int) -> bytes:
     return data
 
 
+_READERS: dict[int, Any] = {}
+
+
 def read_response(client: socket.socket) -> tuple[str, dict[str, str], bytes]:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = client.recv(65536)
-        assert chunk, "connection closed"
-        data += chunk
-    top, _, body = data.partition(b"\r\n\r\n")
-    status, headers, _ = split(top + b"\r\n\r\n")
-    length = int(headers["content-length"])
-    return status, headers, body + receive(client, length - len(body))
+    """One response from the connection (buffered: answers may come back to back)."""
+    reader = _READERS.setdefault(id(client), client.makefile("rb"))
+    status = reader.readline().decode("latin-1").strip()
+    assert status, "connection closed"
+    headers = {}
+    while line := reader.readline().decode("latin-1").strip():
+        name, _, value = line.partition(":")
+        headers[name.lower()] = value.strip()
+    return status, headers, reader.read(int(headers["content-length"]))
 
 
 def handed_back(channel: socket.socket) -> tuple[socket.socket, bytes]:
@@ -445,3 +449,30 @@ def test_answers_are_kept_for_the_snapshot_in_use(published: tuple[Settings, Sna
     off = lookups.Answerer(replace(settings, lookup_cache_mb=0), memory_quads=0)
     off.answer(head())
     assert "x-cache" not in split(off.answer(head()) or b"")[1]
+
+
+def test_a_client_that_asks_faster_than_it_reads_loses_nothing(process: socket.socket) -> None:
+    """Pipelined lookups past the write buffer: the process stops reading until the
+    client reads, then answers the rest, in order."""
+    import threading
+
+    client = connect(process)
+    count = 4000  # about 20 MB of answers, past what the kernel's buffers hold
+    sending = threading.Thread(target=client.sendall, args=(head() * count,))
+    sending.start()
+    time.sleep(1.0)  # the process answers until the buffers are full, then waits
+    answered = [read_response(client) for _ in range(count)]
+    sending.join()
+    assert all(status == "HTTP/1.1 200 OK" for status, _headers, _body in answered)
+    assert len({body for _status, _headers, body in answered}) == 1
+    client.close()
+
+
+def test_a_request_target_the_process_cannot_parse_goes_back(process: socket.socket) -> None:
+    client = connect(process)
+    sent = b"GET http://[::1/sparql?query=x HTTP/1.1\r\nHost: test\r\n\r\n"
+    client.sendall(sent)
+    conn, data = handed_back(process)
+    assert data == sent
+    conn.close()
+    client.close()
