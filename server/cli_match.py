@@ -54,9 +54,10 @@ class InputFormat(StrEnum):
     csv = "csv"
 
 
-def load_matcher(settings: Settings, level: str) -> Matcher:
-    """Compile the matcher from a snapshot of the store at one handling level."""
-    from server import lexicon
+def load_matcher(settings: Settings, level: str, cache: bool = True) -> Matcher:
+    """The matcher of a snapshot of the store at one handling level: compiled, or as
+    compiled by an earlier run from the same lexicon (``cache``; see server/match_cache.py)."""
+    from server import lexicon, match_cache
     from server.loader import meta_graph
     from server.snapshots import Snapshots
     from server.store import EmbeddedStore
@@ -72,7 +73,7 @@ def load_matcher(settings: Settings, level: str) -> Matcher:
             reader.close()
     finally:
         store.close()
-    return Matcher(built)
+    return match_cache.compiled(built, settings.cache_path if cache else None)
 
 
 @dataclass
@@ -211,6 +212,10 @@ def match(
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    cache: Annotated[
+        bool,
+        typer.Option(help="Reuse the matcher an earlier run compiled from the same vocabulary (KP_CACHE)."),
+    ] = True,
 ) -> None:
     """Find the vocabulary's terms in posts (JSONL or CSV) and write one JSON result per post.
 
@@ -226,7 +231,7 @@ def match(
     lang = wanted[0] if wanted else "en"
     started = time.perf_counter()
     try:
-        matcher = load_matcher(settings, level)
+        matcher = load_matcher(settings, level, cache)
     except KpError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(EXIT_ERROR) from None

@@ -144,6 +144,10 @@ class Matcher:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled by :mod:`server.match_cache`, without what scans have cached."""
+        return {**self.__dict__, "_stretch_cache": {}, "_token_cache": {}}
+
     def scan(
         self,
         texts: Sequence[str],

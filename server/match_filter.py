@@ -108,10 +108,25 @@ class Prefilter:
         self.padded = [padded.get(k, False) for k in keys]
         self.rests = [rests.get(k, []) for k in keys]
         self.dfa = _dfa(keys)
+        self._keys = keys
         side = [k for k, m in masks.items() if m & (WEAK | INNER)]
         self.side_masks = [masks[k] & (WEAK | INNER) for k in side]
         self.forms = [None if forms.get(k, set()) is None else tuple(forms.get(k) or ()) for k in side]
         self.side_dfa = _dfa(side)
+        self._side_keys = side
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For :mod:`server.match_cache`: the compiled automata cannot be pickled, so
+        their keys are, and the automata are built again from them."""
+        state = dict(self.__dict__)
+        del state["dfa"], state["side_dfa"]
+        state["_by_languages"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.dfa = _dfa(self._keys)
+        self.side_dfa = _dfa(self._side_keys)
 
     def masks(self, languages: frozenset[str] | None) -> list[int]:
         """What a find of each key means for a caller who gave these languages."""

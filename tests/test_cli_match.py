@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,15 @@ from typer.testing import CliRunner
 from server.cli import app
 
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Compiled matchers go to a folder of these tests' own (KP_CACHE)."""
+    path = tmp_path_factory.mktemp("match-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KP_CACHE", str(path))
+        yield path
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +123,18 @@ def test_usage_errors_exit_2(store: Path, args: list[str], message: str) -> None
 def test_an_empty_store_asks_for_kp_load(tmp_path: Path) -> None:
     code, _, err = kp_match(tmp_path / "none", stdin="")
     assert code == 2 and "kp load" in err
+
+
+def test_a_later_run_reuses_the_compiled_matcher(
+    store: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdin = '{"text": "got c0c4ine, DM me"}\n"Let it snow"\n'
+    first = kp_match(store, stdin=stdin)
+    assert first[0] == 0 and first[1][0]["matches"] and list(cache.glob("*.matcher"))
+
+    def no_compiling(*_args: object) -> None:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr("server.match.Matcher.__init__", no_compiling)
+    assert kp_match(store, stdin=stdin) == first
+    assert kp_match(store, "--no-cache", stdin=stdin)[0] != 0  # (and without the cache, compiled)
