@@ -37,16 +37,12 @@ from server.cli_common import StoreOption
 from server.config import Settings
 from server.errors import KpError
 from server.match import DEFAULT_MIN_CONFIDENCE, NOTHING, Matcher
+from server.match_output import NONE_FOUND, Lines, encode
 
 err = Console(stderr=True, soft_wrap=True)
 EXIT_BAD_INPUT = 1
 EXIT_ERROR = 2
 LEVELS = ("tlp-clear", "tlp-green", "tlp-amber")
-#: The rest of the line of a post without matches (as ``json.dumps`` writes it).
-NONE_FOUND = ', "matches": [], "substances": [], "signals": []}\n'
-#: What ``json.dumps(value, ensure_ascii=False)`` writes, without a new encoder per call (and
-#: without looking for cycles: the matcher's answers are plain trees).
-_JSON = json.JSONEncoder(ensure_ascii=False, check_circular=False)
 
 
 class InputFormat(StrEnum):
@@ -257,6 +253,7 @@ def match(
         disable=quiet,
         transient=True,
     )
+    written = Lines(matcher, lang)
     posts = hits = bad = 0
     scan_started = time.perf_counter()
     try:
@@ -268,10 +265,9 @@ def match(
                 for i, answer in zip(where, matcher.scan(texts, wanted, min_confidence), strict=True):
                     if answer is not NOTHING:
                         hits += 1 if answer.matches else 0
-                        record = {"id": block.ids[i], **matcher.as_data(answer, lang)}
-                        lines[i] = _JSON.encode(record) + "\n"
+                        lines[i] = written.line(block.ids[i], answer)
                 for i, error in block.errors.items():
-                    lines[i] = _JSON.encode({"id": block.ids[i], "error": error}) + "\n"
+                    lines[i] = encode({"id": block.ids[i], "error": error}) + "\n"
                 sink.write("".join(lines))
                 posts += len(lines)
                 bad += len(block.errors)
@@ -308,7 +304,7 @@ def _nothing_found(ids: list[Any]) -> list[str]:
     """The output lines of posts without matches, one per id."""
     if set(map(type, ids)) == {int}:  # line numbers, usually (bool is not int here: true, false)
         return [f'{{"id": {post_id}{NONE_FOUND}' for post_id in ids]
-    return [f'{{"id": {_JSON.encode(post_id)}{NONE_FOUND}' for post_id in ids]
+    return [f'{{"id": {encode(post_id)}{NONE_FOUND}' for post_id in ids]
 
 
 def register(app: typer.Typer) -> None:
