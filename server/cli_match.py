@@ -7,18 +7,11 @@ input order, with the post's id (or line number) and the matcher's answer.
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
-import json
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
-from itertools import repeat
-from operator import itemgetter
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Annotated, Any, cast
 
@@ -38,16 +31,12 @@ from server.config import Settings
 from server.errors import KpError
 from server.match import DEFAULT_MIN_CONFIDENCE, NOTHING, Matcher
 from server.match_output import NONE_FOUND, Lines, encode
+from server.posts_input import Block, InputFormat, read_posts
 
 err = Console(stderr=True, soft_wrap=True)
 EXIT_BAD_INPUT = 1
 EXIT_ERROR = 2
 LEVELS = ("tlp-clear", "tlp-green", "tlp-amber")
-
-
-class InputFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
 
 
 def load_matcher(settings: Settings, level: str, cache: bool = True) -> Matcher:
@@ -70,121 +59,6 @@ def load_matcher(settings: Settings, level: str, cache: bool = True) -> Matcher:
     finally:
         store.close()
     return match_cache.compiled(built, settings.cache_path if cache else None)
-
-
-@dataclass
-class Block:
-    """Posts read together: their ids, their texts (None for an unreadable line) and why
-    each unreadable line could not be read (by position in the block)."""
-
-    ids: list[Any]
-    texts: list[str | None]
-    errors: dict[int, str] = field(default_factory=dict)
-
-
-def read_posts(
-    raw: IO[bytes], kind: InputFormat, text_field: str, id_field: str, block: int = 2000
-) -> Iterator[Block]:
-    """Posts (UTF-8) in blocks of ``block`` lines (or rows); ids default to the line (or row) number."""
-    if kind is InputFormat.csv:
-        rows = csv.DictReader(io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=""))
-        if rows.fieldnames is None or text_field not in rows.fieldnames:
-            raise KpError(f"the CSV has no column {text_field!r} (columns: {rows.fieldnames})")
-        numbered = enumerate(rows, start=1)
-        while chunk := list(itertools.islice(numbered, block)):
-            yield Block(
-                [row.get(id_field) or number for number, row in chunk],
-                [row[text_field] or "" for _number, row in chunk],
-            )
-        return
-    for numbers, values in _json_blocks(raw, block):
-        if set(map(type, values)) == {dict}:  # the usual case, in passes that stay in C
-            texts = list(map(dict.get, values, repeat(text_field)))
-            if set(map(type, texts)) == {str}:
-                yield Block(list(map(dict.get, values, repeat(id_field), numbers)), texts)
-                continue
-        found = Block([], [])
-        for number, value in zip(numbers, values, strict=True):
-            text = None
-            if type(value) is dict and isinstance(value.get(text_field), str):
-                found.ids.append(value.get(id_field, number))
-                text = value[text_field]
-            else:
-                found.ids.append(number)
-                if type(value) is str:
-                    text = value
-                elif isinstance(value, JSONError):
-                    found.errors[len(found.texts)] = f"line {number} is not JSON: {value.message}"
-                else:
-                    found.errors[len(found.texts)] = f"line {number} has no string field {text_field!r}"
-            found.texts.append(text)
-        yield found
-
-
-class JSONError:
-    """The parser's message for a line that is not JSON."""
-
-    def __init__(self, message: str) -> None:
-        self.message = message
-
-
-def _json_blocks(raw: IO[bytes], size: int) -> Iterator[tuple[list[int], list[Any]]]:
-    """The line numbers and values of the non-blank lines, ``size`` lines at a time
-    (UTF-8, undecodable bytes replaced; a line ends at \\n, \\r or \\r\\n).
-
-    A block is parsed in one call into the parser, each line wrapped in its own
-    one-element array and separated by a newline, which no JSON string may hold: so a
-    line cannot reach into its neighbour's value without leaving some element that is not
-    a one-element array. A block that does not parse exactly into one value per line is
-    parsed again line by line, so each bad line gets its own message."""
-    first = 1
-    while chunk := list(itertools.islice(raw, size)):
-        # The usual block, whole: wrapped as bytes and decoded once (the wrapping is ASCII,
-        # so the lines decode as they would alone). A blank line leaves an empty array or
-        # is not JSON, and \r ends lines too: such blocks are split into lines first.
-        wrapped = b"[[" + b"],\n[".join(chunk) + b"]]"
-        if b"\r" not in wrapped:
-            try:
-                values = _one_per_line(json.loads(wrapped.decode("utf-8", "replace")), len(chunk))
-            except ValueError:
-                pass
-            else:
-                yield list(range(first, first + len(chunk))), values
-                first += len(chunk)
-                continue
-        lines = list(io.StringIO(b"".join(chunk).decode("utf-8", "replace"), newline=""))
-        if any(map(str.isspace, lines)):
-            numbers = [first + i for i, line in enumerate(lines) if not line.isspace()]
-            texts = [line for line in lines if not line.isspace()]
-        else:
-            numbers, texts = list(range(first, first + len(lines))), lines
-        first += len(lines)
-        if not texts:
-            continue
-        try:  # (the lines keep their line ends: whitespace to JSON)
-            values = _one_per_line(json.loads("[[" + "],\n[".join(texts) + "]]"), len(texts))
-        except ValueError:
-            values = list(map(_parse_line, texts))
-        yield numbers, values
-
-
-def _one_per_line(wrapped: Any, lines: int) -> list[Any]:
-    """The values of ``lines`` lines parsed wrapped, if each is a one-element array."""
-    if not (
-        type(wrapped) is list
-        and len(wrapped) == lines
-        and set(map(type, wrapped)) <= {list}
-        and all(map((1).__eq__, map(len, wrapped)))
-    ):
-        raise ValueError("not one value per line")
-    return list(map(itemgetter(0), wrapped))
-
-
-def _parse_line(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        return JSONError(exc.msg)
 
 
 def match(
