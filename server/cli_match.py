@@ -29,7 +29,7 @@ from rich.progress import (
 from server.cli_common import StoreOption
 from server.config import Settings
 from server.errors import KpError
-from server.match import DEFAULT_MIN_CONFIDENCE, NOTHING, Matcher
+from server.match import DEFAULT_MIN_CONFIDENCE, NOTHING, Matcher, TextResult
 from server.match_output import NONE_FOUND, Lines, encode
 from server.posts_input import Block, InputFormat, read_posts
 
@@ -128,6 +128,7 @@ def match(
         transient=True,
     )
     written = Lines(matcher, lang)
+    memo: dict[str, TextResult] = {}  # a dump repeats posts: each is looked at closely once
     posts = hits = bad = 0
     scan_started = time.perf_counter()
     try:
@@ -136,7 +137,7 @@ def match(
             for block in read_posts(raw, input_format, text_field, id_field, batch):
                 where, texts = _readable(block)
                 lines = _nothing_found(block.ids)  # most posts; the others are replaced
-                for i, answer in zip(where, matcher.scan(texts, wanted, min_confidence), strict=True):
+                for i, answer in zip(where, matcher.scan(texts, wanted, min_confidence, memo), strict=True):
                     if answer is not NOTHING:
                         hits += 1 if answer.matches else 0
                         lines[i] = written.line(block.ids[i], answer)
