@@ -34,11 +34,23 @@ class Lines:
         self.lang = lang
         self._labels: dict[int, str] = {}  # id(compiled label) → its details, encoded
         self._substances: dict[str, str] = {}  # substance IRI → '{"uri": …, "label": …'
+        # A result shared by posts that say the same (Matcher.scan's memo) → its line after
+        # the id. (The result is kept with it, so that its id() is not another's.)
+        self._bodies: dict[int, tuple[TextResult, str]] = {}
 
     def line(self, post_id: Any, result: TextResult) -> str:
         """The line of one post (with its new line)."""
         if result is NOTHING:
             return f'{{"id": {encode(post_id)}{NONE_FOUND}'
+        known = self._bodies.get(id(result))
+        if known is None or known[0] is not result:
+            if len(self._bodies) > 20_000:
+                self._bodies.clear()
+            known = self._bodies[id(result)] = (result, self._body(result))
+        return f'{{"id": {encode(post_id)}{known[1]}'
+
+    def _body(self, result: TextResult) -> str:
+        """What follows the id in a line with this result."""
         name = self.matcher.lexicon.substance_name
         matches = ", ".join(
             f'{{"start": {m.start}, "end": {m.end}, "text": {encode(m.text)}, {self._label(m.label)}'
@@ -50,10 +62,7 @@ class Lines:
             for s, c in sorted(result.substances().items(), key=lambda item: (-item[1], item[0]))
         )
         signals = encode(sorted(set(result.signals)))
-        return (
-            f'{{"id": {encode(post_id)}, "matches": [{matches}], "substances": [{substances}],'
-            f' "signals": {signals}}}\n'
-        )
+        return f', "matches": [{matches}], "substances": [{substances}], "signals": {signals}}}\n'
 
     def _label(self, label: Compiled) -> str:
         """A match's details from "label" to "ambiguity", encoded (without the braces)."""

@@ -44,6 +44,6 @@ def test_lines_are_json_dumps_of_as_data(
     assert any(r is not NOTHING and not r.matches and r.signals for r in results) == signals_only
     lines = Lines(matcher, lang)
     for number, result in enumerate(results):
-        post_id = IDS[number % len(IDS)]
-        expected = json.dumps({"id": post_id, **matcher.as_data(result, lang)}, ensure_ascii=False)
-        assert lines.line(post_id, result) == expected + "\n"
+        for post_id in (IDS[number % len(IDS)], IDS[(number + 1) % len(IDS)]):  # (a result twice)
+            expected = json.dumps({"id": post_id, **matcher.as_data(result, lang)}, ensure_ascii=False)
+            assert lines.line(post_id, result) == expected + "\n"
