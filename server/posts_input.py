@@ -61,20 +61,49 @@ def read_posts(
         return
     posts = _Posts(text_field, id_field) if text_field != id_field else None
     first = 1
-    while chunk := list(itertools.islice(raw, block)):
+    for group, ended in _line_groups(raw, block):
         # Each line wrapped in its own one-element array, lines separated by a new line,
         # which no JSON string may hold: so a line cannot reach into its neighbour's value
         # without leaving some element that is not a one-element array. (\r ends lines
         # too, and such blocks are split into lines first.)
-        wrapped = b"[[" + b"],\n[".join(chunk) + b"]]"
-        if b"\r" not in wrapped and posts is not None and (found := posts.block(wrapped, len(chunk), first)):
+        wrapped = b"[[" + b"\n],\n[".join(group) + (b"\n]]" if ended else b"]]")
+        if b"\r" not in wrapped and posts is not None and (found := posts.block(wrapped, len(group), first)):
             yield found
-            first += len(chunk)
+            first += len(group)
             continue
-        numbers, values, lines = _json_values(chunk, wrapped, first)
-        first += lines
+        lines = [line + b"\n" for line in group]
+        if not ended:
+            lines[-1] = group[-1]
+        numbers, values, read = _json_values(lines, wrapped, first)
+        first += read
         if values:
             yield _block(numbers, values, text_field, id_field)
+
+
+def _line_groups(raw: IO[bytes], size: int) -> Iterator[tuple[list[bytes], bool]]:
+    """The stream's lines without their \n, ``size`` at a time, and whether the last line of
+    the group had one (only the stream's last line may not): read in large pieces, which
+    costs less than reading line by line."""
+    read = getattr(raw, "read1", raw.read)
+    lines: list[bytes] = []
+    tail: list[bytes] = []  # the pieces of a line not yet ended
+    while more := read(1 << 20):
+        parts = more.split(b"\n")
+        if len(parts) == 1:
+            tail.append(more)
+            continue
+        tail.append(parts[0])
+        parts[0] = b"".join(tail)
+        tail = [parts.pop()]
+        lines += parts
+        while len(lines) >= size:
+            yield lines[:size], True
+            lines = lines[size:]
+    last = b"".join(tail)
+    if last:
+        lines.append(last)
+    if lines:
+        yield lines, not last
 
 
 class _Posts:
@@ -98,7 +127,10 @@ class _Posts:
         posts = list(map(itemgetter(0), rows))
         if set(map(type, posts)) == {self.type}:  # the usual case, in passes that stay in C
             ids = list(map(attrgetter("id"), posts))
-            if msgspec.UNSET in ids:
+            missing = ids.count(msgspec.UNSET)  # (no other value equals it)
+            if missing == len(ids):  # the usual case: no ids, line numbers then
+                ids = list(range(first, first + len(ids)))
+            elif missing:
                 ids = [number if i is msgspec.UNSET else i for number, i in zip(count(first), ids)]
             return Block(ids, list(map(attrgetter("text"), posts)))
         found = Block([], [])

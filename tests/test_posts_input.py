@@ -83,3 +83,42 @@ def test_the_same_field_for_text_and_id() -> None:
     data = b'{"text": "a"}\n"b"\n'
     blocks = list(read_posts(io.BytesIO(data), InputFormat.jsonl, "text", "text", 10))
     assert [(b.ids, b.texts) for b in blocks] == [(["a", 2], ["a", "b"])]
+
+
+class Trickle(io.BytesIO):
+    """A stream that gives a few bytes per read, so lines span reads."""
+
+    def read1(self, size: int = -1) -> bytes:
+        return super().read1(3)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'{"text": "a"}\n"b"\n{"id": 9, "text": "c"}\n',
+        b'{"text": "no new line at the end"}',
+        b'"x"\n\n\n"after blanks"\n',
+        b'"a"\r\n"b"\r"c"\n',
+        b"\n",
+        b"",
+        b'"' + b"long " * 100 + b'"\n"short"',
+    ],
+)
+@pytest.mark.parametrize("block", [1, 2, 100])
+def test_lines_are_read_alike_however_the_stream_gives_them(data: bytes, block: int) -> None:
+    expected = flat(read(data, block))
+    assert flat(list(read_posts(Trickle(data), InputFormat.jsonl, "text", "id", block))) == expected
+
+
+@pytest.mark.parametrize(
+    ("data", "ids"),
+    [
+        (b'"a"\n"b"\n"c"', [1, 2, 3]),
+        (b'"a"\n\n"c"\n', [1, 3]),
+        (b'"a"\r\n"b"\r"c"\n', [1, 2, 3]),
+        (b'"a"\n{"id": "x", "text": "b"}\n', [1, "x"]),
+    ],
+)
+def test_line_numbers(data: bytes, ids: list[object]) -> None:
+    for block in (1, 2, 100):
+        assert [i for b in read(data, block) for i in b.ids] == ids
