@@ -161,13 +161,14 @@ class Matcher:
         ``memo``: results of texts looked at closely before, kept by a caller that scans
         many batches with the same languages and threshold (a dump repeats posts: spam,
         reposts); each is looked at once. Results are then shared: never change them."""
-        if any(SEPARATOR in text for text in texts):
+        batch = f"{SEPARATOR} " + f" {SEPARATOR} ".join(texts) + f" {SEPARATOR}"
+        if texts and batch.count(SEPARATOR) != len(texts) + 1:
             raise BadRequest("texts must not contain the NUL character")
         if min_confidence <= max(WEAK_ALONE.values()):  # weak labels alone are reported: all get a look
             return self._closely(texts, languages, min_confidence, memo)
         allowed = _languages(languages)
         asked = frozenset(allowed - {"zxx", ""}) if allowed is not None else None
-        chosen = self.prefilter.candidates(texts, asked, self._spelled, self._in_tokens)
+        chosen = self.prefilter.candidates(texts, asked, self._spelled, self._in_tokens, batch)
         results = [NOTHING] * len(texts)
         looked = self._closely([texts[i] for i in chosen], languages, min_confidence, memo)
         for index, result in zip(chosen, looked, strict=True):

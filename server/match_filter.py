@@ -147,14 +147,17 @@ class Prefilter:
         languages: frozenset[str] | None,
         spelled: Callable[[str], bool],
         in_tokens: Callable[[Sequence[str]], set[int]],
+        batch: str | None = None,
     ) -> list[int]:
         """Indexes of the texts that need the matcher's closer look (in order).
 
         ``languages``: those the caller said the texts are in, if any; ``spelled``: does a
         text spell a label in letters split by separators; ``in_tokens``: which of some
         texts hold a label inside a hashtag, user name or word with digits (both the
-        matcher's own passes)."""
-        raw = ("\x00 " + " \x00 ".join(texts) + " \x00").encode("utf-8", "surrogatepass")
+        matcher's own passes); ``batch``: the texts as the matcher joins them, if it has."""
+        if batch is None:
+            batch = "\x00 " + " \x00 ".join(texts) + " \x00"
+        raw = batch.encode("utf-8", "surrogatepass")
         folded = fold_bytes(raw)
         nul = separators(folded)  # text i lies between nul[i] and nul[i + 1]
         hits = self.dfa.find_matches_as_indexes(folded, overlapping=True)

@@ -116,9 +116,14 @@ def test_a_batch_answers_like_single_texts(matcher: Matcher) -> None:
         ]
 
 
-def test_nul_is_refused(matcher: Matcher) -> None:
+@pytest.mark.parametrize("texts", [["a\x00b"], ["fine", "\x00"], ["fine", "c0ke \x00\x00", "fine"]])
+def test_nul_is_refused(matcher: Matcher, texts: list[str]) -> None:
     with pytest.raises(BadRequest):
-        matcher.scan(["a\x00b"])
+        matcher.scan(texts)
+
+
+def test_no_texts_no_results(matcher: Matcher) -> None:
+    assert matcher.scan([]) == [] and matcher.scan([], min_confidence=0) == []
 
 
 def test_green_labels_only_at_green(matchers: dict[str, Matcher]) -> None:
