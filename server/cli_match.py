@@ -12,6 +12,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from itertools import compress, count, repeat
+from operator import is_not
 from pathlib import Path
 from typing import IO, Annotated, Any, cast
 
@@ -136,15 +138,16 @@ def match(
             task = progress.add_task("matching", total=total)
             for block in read_posts(raw, input_format, text_field, id_field, batch):
                 where, texts = _readable(block)
-                lines = _nothing_found(block.ids)  # most posts; the others are replaced
-                for i, answer in zip(where, matcher.scan(texts, wanted, min_confidence, memo), strict=True):
-                    if answer is not NOTHING:
-                        hits += 1 if answer.matches else 0
-                        lines[i] = written.line(block.ids[i], answer)
+                results = matcher.scan(texts, wanted, min_confidence, memo)
+                lines: dict[int, str] = {}  # of the posts with something to say (most have not)
+                for k in compress(count(), map(is_not, results, repeat(NOTHING))):
+                    answer = results[k]
+                    hits += 1 if answer.matches else 0
+                    lines[where[k]] = written.line(block.ids[where[k]], answer)
                 for i, error in block.errors.items():
                     lines[i] = encode({"id": block.ids[i], "error": error}) + "\n"
-                sink.write("".join(lines))
-                posts += len(lines)
+                sink.write(_block_text(block.ids, lines))
+                posts += len(block.ids)
                 bad += len(block.errors)
                 progress.update(task, completed=raw.tell() if total is not None else None)
     except KpError as exc:
@@ -175,11 +178,32 @@ def _readable(block: Block) -> tuple[Sequence[int], list[str]]:
     return where, texts
 
 
-def _nothing_found(ids: list[Any]) -> list[str]:
-    """The output lines of posts without matches, one per id."""
-    if set(map(type, ids)) == {int}:  # line numbers, usually (bool is not int here: true, false)
-        return [f'{{"id": {post_id}{NONE_FOUND}' for post_id in ids]
-    return [f'{{"id": {encode(post_id)}{NONE_FOUND}' for post_id in ids]
+def _block_text(ids: list[Any], lines: dict[int, str]) -> str:
+    """The output of a block of posts: ``lines`` (by position), and for every other post
+    the line of a post without matches."""
+    if set(map(type, ids)) != {int}:
+        every = [f'{{"id": {encode(post_id)}{NONE_FOUND}' for post_id in ids]
+        for i, line in lines.items():
+            every[i] = line
+        return "".join(every)
+    # Line numbers, usually (bool is not int here: true, false): the lines between those
+    # given are written in one join each.
+    pieces, start = [], 0
+    for i in sorted(lines):
+        if i > start:
+            pieces.append(_none_found(ids[start:i]))
+        pieces.append(lines[i])
+        start = i + 1
+    if start < len(ids):
+        pieces.append(_none_found(ids[start:]))
+    return "".join(pieces)
+
+
+def _none_found(ids: list[int]) -> str:
+    return '{"id": ' + _BETWEEN.join(map(str, ids)) + NONE_FOUND
+
+
+_BETWEEN = NONE_FOUND + '{"id": '
 
 
 def register(app: typer.Typer) -> None:

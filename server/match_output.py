@@ -47,7 +47,7 @@ class Lines:
             if len(self._bodies) > 20_000:
                 self._bodies.clear()
             known = self._bodies[id(result)] = (result, self._body(result))
-        return f'{{"id": {encode(post_id)}{known[1]}'
+        return f'{{"id": {post_id if type(post_id) is int else encode(post_id)}{known[1]}'
 
     def _body(self, result: TextResult) -> str:
         """What follows the id in a line with this result."""

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from server.cli import app
+from server.cli_match import _block_text
 
 runner = CliRunner()
 
@@ -138,3 +139,23 @@ def test_a_later_run_reuses_the_compiled_matcher(
     monkeypatch.setattr("server.match.Matcher.__init__", no_compiling)
     assert kp_match(store, stdin=stdin) == first
     assert kp_match(store, "--no-cache", stdin=stdin)[0] != 0  # (and without the cache, compiled)
+
+
+@pytest.mark.parametrize(
+    ("ids", "lines"),
+    [
+        ([1, 2, 3], {}),
+        ([1, 2, 3], {0: "first\n"}),
+        ([1, 2, 3], {1: "middle\n"}),
+        ([4, 5, 6, 7], {0: "a\n", 3: "d\n"}),
+        ([1, 2], {0: "a\n", 1: "b\n"}),
+        ([True, 2], {}),  # not line numbers: each id encoded
+        (["x", None, 2.5], {1: "b\n"}),
+    ],
+)
+def test_block_text_is_one_line_per_post(ids: list[object], lines: dict[int, str]) -> None:
+    expected = "".join(
+        lines.get(i, json.dumps({"id": post_id, "matches": [], "substances": [], "signals": []}) + "\n")
+        for i, post_id in enumerate(ids)
+    )
+    assert _block_text(ids, lines) == expected
