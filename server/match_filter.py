@@ -271,20 +271,20 @@ def _in_token(text: str, folded: bytes, base: int, start: int, end: int) -> bool
 
 
 _TOKEN_CHAR = re.compile(r"[#@_\d]")
-#: Every byte but NUL (between texts) and digits and plus; and then # @ _ too: what is left
-#: of a text once these are deleted is empty unless it has one.
-_NOT_NUMERIC = bytes(b for b in range(256) if b not in b"\x000123456789+")
-_NOT_MARK = bytes(b for b in range(256) if b not in b"\x00#@_")
+#: Every byte but NUL (between texts), digits, plus, #, @ and _: what is left of a text once
+#: these are deleted is empty unless it has one (and then # @ _ are deleted from the rest).
+_NOT_MARK = bytes(b for b in range(256) if b not in b"\x000123456789+#@_")
 
 
 def _marks(raw: bytes) -> tuple[set[int], set[int]]:
     """The texts of a batch (UTF-8) with a digit, a plus or a messenger link (those where a
     price or a phone number may be), and those with any of these or a #, @ or _."""
-    numeric = set(compress(count(), raw.translate(None, _NOT_NUMERIC).split(b"\x00")[1:-1]))
+    marks = raw.translate(None, _NOT_MARK)  # (one pass over the batch; the rest is short)
+    numeric = set(compress(count(), marks.translate(None, b"#@_").split(b"\x00")[1:-1]))
     at = raw.find(b".me/")
     if at >= 0:
         text_of = functools.partial(bisect.bisect_right, separators(raw)[1:])
         while at >= 0:
             numeric.add(text_of(at))
             at = raw.find(b".me/", at + 1)
-    return numeric, numeric | set(compress(count(), raw.translate(None, _NOT_MARK).split(b"\x00")[1:-1]))
+    return numeric, numeric | set(compress(count(), marks.split(b"\x00")[1:-1]))
