@@ -111,7 +111,10 @@ class _Posts:
 
     def __init__(self, text_field: str, id_field: str) -> None:
         post: Any = msgspec.defstruct(
-            "Post", [("text", str), ("id", Any, msgspec.UNSET)], rename={"text": text_field, "id": id_field}
+            "Post",
+            [("text", str), ("id", Any, msgspec.UNSET)],
+            rename={"text": text_field, "id": id_field},
+            gc=False,  # (JSON values hold no cycles: nothing for the collector to look at)
         )
         self.type: type = post
         self.decoder = msgspec.json.Decoder(list[tuple[post | str]])
