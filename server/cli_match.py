@@ -31,7 +31,7 @@ from rich.progress import (
 
 from server.cli_common import StoreOption
 from server.config import Settings
-from server.errors import KpError
+from server.errors import BadRequest, KpError
 from server.match import DEFAULT_MIN_CONFIDENCE, NOTHING, Matcher, TextResult
 from server.match_output import NONE_FOUND, Lines, encode
 from server.posts_input import Block, InputFormat, read_posts
@@ -142,7 +142,11 @@ def match(
             task = progress.add_task("matching", total=total)
             for block in read_posts(raw, input_format, text_field, id_field, batch):
                 where, texts = _readable(block)
-                results = matcher.scan(texts, wanted, min_confidence, memo)
+                try:
+                    results = matcher.scan(texts, wanted, min_confidence, memo)
+                except BadRequest:  # a NUL character in a post (which the matcher keeps between
+                    texts = [text.replace("\x00", " ") for text in texts]  # texts): a space
+                    results = matcher.scan(texts, wanted, min_confidence, memo)
                 lines: dict[int, str] = {}  # of the posts with something to say (most have not)
                 for k in compress(count(), map(is_not, results, repeat(NOTHING))):
                     answer = results[k]
@@ -171,16 +175,11 @@ def match(
 
 
 def _readable(block: Block) -> tuple[Sequence[int], list[str]]:
-    """The positions and texts of a block's readable posts, NUL characters (which the
-    matcher keeps between texts) read as spaces."""
+    """The positions and texts of a block's readable posts."""
     if block.errors:
         where: Sequence[int] = [i for i, text in enumerate(block.texts) if text is not None]
-        texts = [text for text in block.texts if text is not None]
-    else:  # the usual case: every line a post
-        where, texts = range(len(block.texts)), cast(list[str], block.texts)
-    if "\x00" in "".join(texts):
-        texts = [text.replace("\x00", " ") for text in texts]
-    return where, texts
+        return where, [text for text in block.texts if text is not None]
+    return range(len(block.texts)), cast(list[str], block.texts)  # the usual case: every line a post
 
 
 def _block_text(ids: list[Any], lines: dict[int, str]) -> str:

@@ -159,3 +159,11 @@ def test_block_text_is_one_line_per_post(ids: list[object], lines: dict[int, str
         for i, post_id in enumerate(ids)
     )
     assert _block_text(ids, lines) == expected
+
+
+def test_a_nul_character_in_a_post_reads_as_a_space(store: Path) -> None:
+    stdin = '{"text": "got\\u0000c0c4ine, DM me"}\n{"text": "c0c4ine"}\n"plain"\n'
+    code, lines, _ = kp_match(store, stdin=stdin)
+    assert code == 0 and [line["id"] for line in lines] == [1, 2, 3]
+    assert {(m["start"], m["text"]) for m in lines[0]["matches"]} == {(4, "c0c4ine")}  # type: ignore[index, union-attr]
+    assert lines[1]["matches"] and not lines[2]["matches"]
