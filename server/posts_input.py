@@ -81,7 +81,7 @@ def read_posts(
 
 
 def _line_groups(raw: IO[bytes], size: int) -> Iterator[tuple[list[bytes], bool]]:
-    """The stream's lines without their \n, ``size`` at a time, and whether the last line of
+    """The stream's lines without their \\n, ``size`` at a time, and whether the last line of
     the group had one (only the stream's last line may not): read in large pieces, which
     costs less than reading line by line."""
     read = getattr(raw, "read1", raw.read)
