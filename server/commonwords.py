@@ -14,8 +14,6 @@ from __future__ import annotations
 import functools
 import logging
 
-import wordfreq
-
 #: Languages whose everyday words are checked: the most common in EU posts.
 LANGUAGES = ("en", "de", "fr", "es", "it", "pl", "nl", "pt")
 #: Zipf frequency (log10 of occurrences per billion words) from which a word is everyday:
@@ -30,6 +28,8 @@ def _quiet() -> None:
 
 @functools.cache
 def _zipf(word: str, lang: str) -> float:
+    import wordfreq  # (here: a compiled matcher read from the cache needs none of it)
+
     _quiet()
     return float(wordfreq.zipf_frequency(word, lang, wordlist="small"))  # holds every word from zipf 3
 

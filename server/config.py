@@ -22,6 +22,8 @@ class Settings:
     base: str = CANONICAL_BASE
     data_root: Path = PROJECT_ROOT
     store_path: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "store")
+    #: Where `kp match` keeps compiled matchers (KP_CACHE); see server/match_cache.py.
+    cache_path: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "cache")
     #: Where `kp release` writes releases and the server reads them (KP_DIST).
     dist_path: Path = field(default_factory=lambda: PROJECT_ROOT / "dist")
     host: str = "127.0.0.1"
@@ -57,6 +59,8 @@ class Settings:
             settings = replace(settings, data_root=Path(env["KP_DATA"]))
         if env.get("KP_STORE"):
             settings = replace(settings, store_path=Path(env["KP_STORE"]))
+        if env.get("KP_CACHE"):
+            settings = replace(settings, cache_path=Path(env["KP_CACHE"]))
         if env.get("KP_DIST"):
             settings = replace(settings, dist_path=Path(env["KP_DIST"]))
         numbers: dict[str, type] = {

@@ -57,6 +57,7 @@ __all__ = ["DEFAULT_MIN_CONFIDENCE", "NOTHING", "Match", "Matcher", "TextResult"
 
 NOTHING = TextResult()  # of every text without a match (never changed)
 SEPARATOR = "\x00"  # between texts of a batch; folding keeps it
+MEMO_SIZE = 20_000  # texts whose results a scan's memo keeps (then it starts again)
 
 
 def _is_emoji(form: str) -> bool:
@@ -144,26 +145,51 @@ class Matcher:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled by :mod:`server.match_cache`, without what scans have cached."""
+        return {**self.__dict__, "_stretch_cache": {}, "_token_cache": {}}
+
     def scan(
         self,
         texts: Sequence[str],
         languages: Sequence[str] | None = None,
         min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+        memo: dict[str, TextResult] | None = None,
     ) -> list[TextResult]:
-        """Find labels in each text; offsets are into that text (code points)."""
-        if any(SEPARATOR in text for text in texts):
+        """Find labels in each text; offsets are into that text (code points).
+
+        ``memo``: results of texts looked at closely before, kept by a caller that scans
+        many batches with the same languages and threshold (a dump repeats posts: spam,
+        reposts); each is looked at once. Results are then shared: never change them."""
+        batch = f"{SEPARATOR} " + f" {SEPARATOR} ".join(texts) + f" {SEPARATOR}"
+        if texts and batch.count(SEPARATOR) != len(texts) + 1:
             raise BadRequest("texts must not contain the NUL character")
         if min_confidence <= max(WEAK_ALONE.values()):  # weak labels alone are reported: all get a look
-            return self._scan_closely(texts, languages, min_confidence)
+            return self._closely(texts, languages, min_confidence, memo)
         allowed = _languages(languages)
         asked = frozenset(allowed - {"zxx", ""}) if allowed is not None else None
-        chosen = self.prefilter.candidates(texts, asked, self._spelled, self._in_tokens)
+        chosen = self.prefilter.candidates(texts, asked, self._spelled, self._in_tokens, batch)
         results = [NOTHING] * len(texts)
-        for index, result in zip(
-            chosen, self._scan_closely([texts[i] for i in chosen], languages, min_confidence), strict=True
-        ):
+        looked = self._closely([texts[i] for i in chosen], languages, min_confidence, memo)
+        for index, result in zip(chosen, looked, strict=True):
             results[index] = result
         return results
+
+    def _closely(
+        self,
+        texts: list[str] | Sequence[str],
+        languages: Sequence[str] | None,
+        min_confidence: float,
+        memo: dict[str, TextResult] | None,
+    ) -> list[TextResult]:
+        """:meth:`_scan_closely`, each text not in ``memo`` once (then kept there)."""
+        if memo is None:
+            return self._scan_closely(texts, languages, min_confidence)
+        if len(memo) > MEMO_SIZE:
+            memo.clear()
+        new = [text for text in dict.fromkeys(texts) if text not in memo]
+        memo.update(zip(new, self._scan_closely(new, languages, min_confidence), strict=True))
+        return [memo[text] for text in texts]
 
     def _scan_closely(
         self, texts: Sequence[str], languages: Sequence[str] | None, min_confidence: float

@@ -108,10 +108,25 @@ class Prefilter:
         self.padded = [padded.get(k, False) for k in keys]
         self.rests = [rests.get(k, []) for k in keys]
         self.dfa = _dfa(keys)
+        self._keys = keys
         side = [k for k, m in masks.items() if m & (WEAK | INNER)]
         self.side_masks = [masks[k] & (WEAK | INNER) for k in side]
         self.forms = [None if forms.get(k, set()) is None else tuple(forms.get(k) or ()) for k in side]
         self.side_dfa = _dfa(side)
+        self._side_keys = side
+
+    def __getstate__(self) -> dict[str, Any]:
+        """For :mod:`server.match_cache`: the compiled automata cannot be pickled, so
+        their keys are, and the automata are built again from them."""
+        state = dict(self.__dict__)
+        del state["dfa"], state["side_dfa"]
+        state["_by_languages"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.dfa = _dfa(self._keys)
+        self.side_dfa = _dfa(self._side_keys)
 
     def masks(self, languages: frozenset[str] | None) -> list[int]:
         """What a find of each key means for a caller who gave these languages."""
@@ -132,14 +147,17 @@ class Prefilter:
         languages: frozenset[str] | None,
         spelled: Callable[[str], bool],
         in_tokens: Callable[[Sequence[str]], set[int]],
+        batch: str | None = None,
     ) -> list[int]:
         """Indexes of the texts that need the matcher's closer look (in order).
 
         ``languages``: those the caller said the texts are in, if any; ``spelled``: does a
         text spell a label in letters split by separators; ``in_tokens``: which of some
         texts hold a label inside a hashtag, user name or word with digits (both the
-        matcher's own passes)."""
-        raw = ("\x00 " + " \x00 ".join(texts) + " \x00").encode("utf-8", "surrogatepass")
+        matcher's own passes); ``batch``: the texts as the matcher joins them, if it has."""
+        if batch is None:
+            batch = "\x00 " + " \x00 ".join(texts) + " \x00"
+        raw = batch.encode("utf-8", "surrogatepass")
         folded = fold_bytes(raw)
         nul = separators(folded)  # text i lies between nul[i] and nul[i + 1]
         hits = self.dfa.find_matches_as_indexes(folded, overlapping=True)
@@ -253,20 +271,20 @@ def _in_token(text: str, folded: bytes, base: int, start: int, end: int) -> bool
 
 
 _TOKEN_CHAR = re.compile(r"[#@_\d]")
-#: Every byte but NUL (between texts) and digits and plus; and then # @ _ too: what is left
-#: of a text once these are deleted is empty unless it has one.
-_NOT_NUMERIC = bytes(b for b in range(256) if b not in b"\x000123456789+")
-_NOT_MARK = bytes(b for b in range(256) if b not in b"\x00#@_")
+#: Every byte but NUL (between texts), digits, plus, #, @ and _: what is left of a text once
+#: these are deleted is empty unless it has one (and then # @ _ are deleted from the rest).
+_NOT_MARK = bytes(b for b in range(256) if b not in b"\x000123456789+#@_")
 
 
 def _marks(raw: bytes) -> tuple[set[int], set[int]]:
     """The texts of a batch (UTF-8) with a digit, a plus or a messenger link (those where a
     price or a phone number may be), and those with any of these or a #, @ or _."""
-    numeric = set(compress(count(), raw.translate(None, _NOT_NUMERIC).split(b"\x00")[1:-1]))
+    marks = raw.translate(None, _NOT_MARK)  # (one pass over the batch; the rest is short)
+    numeric = set(compress(count(), marks.translate(None, b"#@_").split(b"\x00")[1:-1]))
     at = raw.find(b".me/")
     if at >= 0:
         text_of = functools.partial(bisect.bisect_right, separators(raw)[1:])
         while at >= 0:
             numeric.add(text_of(at))
             at = raw.find(b".me/", at + 1)
-    return numeric, numeric | set(compress(count(), raw.translate(None, _NOT_MARK).split(b"\x00")[1:-1]))
+    return numeric, numeric | set(compress(count(), marks.split(b"\x00")[1:-1]))

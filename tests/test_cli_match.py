@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from server.cli import app
+from server.cli_match import _block_text
 
 runner = CliRunner()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Compiled matchers go to a folder of these tests' own (KP_CACHE)."""
+    path = tmp_path_factory.mktemp("match-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("KP_CACHE", str(path))
+        yield path
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +124,46 @@ def test_usage_errors_exit_2(store: Path, args: list[str], message: str) -> None
 def test_an_empty_store_asks_for_kp_load(tmp_path: Path) -> None:
     code, _, err = kp_match(tmp_path / "none", stdin="")
     assert code == 2 and "kp load" in err
+
+
+def test_a_later_run_reuses_the_compiled_matcher(
+    store: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stdin = '{"text": "got c0c4ine, DM me"}\n"Let it snow"\n'
+    first = kp_match(store, stdin=stdin)
+    assert first[0] == 0 and first[1][0]["matches"] and list(cache.glob("*.matcher"))
+
+    def no_compiling(*_args: object) -> None:
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr("server.match.Matcher.__init__", no_compiling)
+    assert kp_match(store, stdin=stdin) == first
+    assert kp_match(store, "--no-cache", stdin=stdin)[0] != 0  # (and without the cache, compiled)
+
+
+@pytest.mark.parametrize(
+    ("ids", "lines"),
+    [
+        ([1, 2, 3], {}),
+        ([1, 2, 3], {0: "first\n"}),
+        ([1, 2, 3], {1: "middle\n"}),
+        ([4, 5, 6, 7], {0: "a\n", 3: "d\n"}),
+        ([1, 2], {0: "a\n", 1: "b\n"}),
+        ([True, 2], {}),  # not line numbers: each id encoded
+        (["x", None, 2.5], {1: "b\n"}),
+    ],
+)
+def test_block_text_is_one_line_per_post(ids: list[object], lines: dict[int, str]) -> None:
+    expected = "".join(
+        lines.get(i, json.dumps({"id": post_id, "matches": [], "substances": [], "signals": []}) + "\n")
+        for i, post_id in enumerate(ids)
+    )
+    assert _block_text(ids, lines) == expected
+
+
+def test_a_nul_character_in_a_post_reads_as_a_space(store: Path) -> None:
+    stdin = '{"text": "got\\u0000c0c4ine, DM me"}\n{"text": "c0c4ine"}\n"plain"\n'
+    code, lines, _ = kp_match(store, stdin=stdin)
+    assert code == 0 and [line["id"] for line in lines] == [1, 2, 3]
+    assert {(m["start"], m["text"]) for m in lines[0]["matches"]} == {(4, "c0c4ine")}  # type: ignore[index, union-attr]
+    assert lines[1]["matches"] and not lines[2]["matches"]

@@ -8,7 +8,7 @@ import pytest
 
 from server import lexicon
 from server.errors import BadRequest
-from server.match import DEFAULT_MIN_CONFIDENCE, Matcher
+from server.match import DEFAULT_MIN_CONFIDENCE, Matcher, TextResult
 from server.store import EmbeddedStore
 from server.textnorm import fold
 
@@ -116,9 +116,14 @@ def test_a_batch_answers_like_single_texts(matcher: Matcher) -> None:
         ]
 
 
-def test_nul_is_refused(matcher: Matcher) -> None:
+@pytest.mark.parametrize("texts", [["a\x00b"], ["fine", "\x00"], ["fine", "c0ke \x00\x00", "fine"]])
+def test_nul_is_refused(matcher: Matcher, texts: list[str]) -> None:
     with pytest.raises(BadRequest):
-        matcher.scan(["a\x00b"])
+        matcher.scan(texts)
+
+
+def test_no_texts_no_results(matcher: Matcher) -> None:
+    assert matcher.scan([]) == [] and matcher.scan([], min_confidence=0) == []
 
 
 def test_green_labels_only_at_green(matchers: dict[str, Matcher]) -> None:
@@ -171,3 +176,25 @@ def test_matchers_are_built_on_demand_and_never_stale(level_reader: Callable[[st
     assert isinstance(first, Matcher) and derived.get("matcher", "tlp-clear") is first
     derived.reset(1)  # the store changed
     assert derived.get("matcher", "tlp-clear") is not first
+
+
+@pytest.mark.parametrize("min_confidence", [DEFAULT_MIN_CONFIDENCE, 0.0])
+def test_a_memo_looks_at_each_repeated_text_once_and_answers_alike(
+    matcher: Matcher, min_confidence: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    posts = ["got c0c4ine, DM me", "Let it snow", "#ketamine4sale", "hello", "❄️ 50€ DM"]
+    batches = [posts * 3, posts[::-1], ["new: c0c4ine", *posts]]
+    expected = [[r.matches for r in matcher.scan(b, None, min_confidence)] for b in batches]
+    looked: list[str] = []
+    scan_closely = matcher._scan_closely
+
+    def counted(texts: list[str], languages: None, threshold: float) -> list[TextResult]:
+        looked.extend(texts)
+        return scan_closely(texts, languages, threshold)
+
+    monkeypatch.setattr(matcher, "_scan_closely", counted)
+    memo: dict[str, TextResult] = {}
+    got = [[r.matches for r in matcher.scan(b, None, min_confidence, memo)] for b in batches]
+    assert got == expected
+    assert sorted(looked) == sorted(set(looked))  # each text once
+    assert "new: c0c4ine" in looked and "got c0c4ine, DM me" in looked

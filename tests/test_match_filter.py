@@ -15,6 +15,7 @@ import pytest
 from server import lexicon
 from server.lexicon import Entry, Lexicon
 from server.match import Matcher, TextResult
+from server.match_filter import _marks
 from server.store import EmbeddedStore
 from server.textnorm import fold, fold_bytes
 
@@ -151,3 +152,23 @@ def test_spaced_emoji_sequence_of_emoji_that_are_no_labels_alone() -> None:
     texts = ["🦄 🌈 50€", "🦄 alone 50€", "🦄🌈 and nothing else"]
     assert [[m.text for m in r.matches] for r in matcher.scan(texts)] == [["🦄 🌈"], [], []]
     assert matcher.prefilter.candidates(texts, None, matcher._spelled, matcher._in_tokens) == [0, 2]
+
+
+@pytest.mark.parametrize(
+    ("text", "numeric", "marked"),
+    [
+        ("just words", False, False),
+        ("50€ tonight", True, True),
+        ("call +44", True, True),
+        ("t.me/plug", True, True),
+        ("#tag only", False, True),
+        ("@user here", False, True),
+        ("snake_case", False, True),
+        ("²³ and ٤ are no ASCII digits", False, False),
+        ("", False, False),
+    ],
+)
+def test_marks_of_a_batch(text: str, numeric: bool, marked: bool) -> None:
+    texts = ["plain", text, "also 7 plain", text]
+    raw = ("\x00 " + " \x00 ".join(texts) + " \x00").encode()
+    assert _marks(raw) == ({1, 2, 3} if numeric else {2}, {1, 2, 3} if marked else {2})
