@@ -22,6 +22,8 @@ import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+import ahocorasick
+
 from server.signals import Signals
 from server.textnorm import Folded, fold_mapped
 
@@ -63,6 +65,8 @@ def _side_open(before: str, after: str) -> bool:
 def token_hits(source: str, inner: Any, signals: Signals, cache: dict[str, list[Hit]]) -> Iterator[Hit]:
     """Labels inside hashtags, user names and words with digits, in one pass over all of them:
     only tokens whose folded form holds a label get a closer look."""
+    if inner.kind != ahocorasick.AHOCORASICK:
+        return  # no label is long enough to look for inside tokens (pyahocorasick refuses an empty one)
     bodies: list[tuple[int, int]] = []
     after = 0  # the end of the last token
     for sign in TOKEN_SIGN.finditer(source):

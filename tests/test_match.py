@@ -198,3 +198,18 @@ def test_a_memo_looks_at_each_repeated_text_once_and_answers_alike(
     assert got == expected
     assert sorted(looked) == sorted(set(looked))  # each text once
     assert "new: c0c4ine" in looked and "got c0c4ine, DM me" in looked
+
+
+def test_a_lexicon_with_no_label_to_look_for_inside_tokens() -> None:
+    """Only emoji: nothing to look for inside hashtags and words with digits, and
+    posts with them are scanned all the same (this raised AttributeError before)."""
+    from server.lexicon import Entry, Lexicon
+
+    snow = Entry("❄️", "und", "emoji", "urn:t:1", "urn:l:1", None, "low", False, "tlp-clear", ("urn:s:1",))
+    matcher = Matcher(Lexicon("tlp-clear", [snow]))
+    results = matcher.scan(["❄️4sale #❄️ 50€", "❄️ 123 #snow @dealer_1", "nothing here"])
+    assert [[(m.text, m.start) for m in result.matches] for result in results] == [
+        [("❄️", 0), ("❄️", 9)],
+        [("❄️", 0)],
+        [],
+    ]
