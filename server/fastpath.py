@@ -72,7 +72,7 @@ class FastPath:
         headers = [(name.lower().encode("latin-1"), value.encode("latin-1"))
                    for name, value in result_headers(outcome).items()]  # fmt: skip
         headers.append((b"content-length", b"%d" % len(outcome.body)))
-        headers.append((b"content-type", _content_type(outcome.media_type)))
+        headers.append((b"content-type", content_type(outcome.media_type)))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": outcome.body})
 
@@ -100,7 +100,7 @@ class FastPath:
             (b"x-cache", b"HIT"),
             (b"etag", etag.encode("latin-1")),
             (b"content-length", b"%d" % len(body)),
-            (b"content-type", _content_type(linkeddata.EXTENSIONS[ext])),
+            (b"content-type", content_type(linkeddata.EXTENSIONS[ext])),
         ]
         return headers, body
 
@@ -139,7 +139,7 @@ def _http_date(moment: dt.datetime) -> bytes:
 
 
 @functools.lru_cache(maxsize=32)
-def _content_type(media_type: str) -> bytes:
+def content_type(media_type: str) -> bytes:
     """As starlette's Response writes it: text types say their charset."""
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         media_type += "; charset=utf-8"

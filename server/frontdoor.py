@@ -23,7 +23,7 @@ from typing import Any
 
 import uvicorn
 
-from server import lookups
+from server import lookup_process
 from server.config import Settings
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ class _Child:
         self.channel = mine
         self.channel.setblocking(False)
         self.process = ctx.Process(
-            target=lookups.main, args=(theirs, settings), daemon=True, name="kp-lookups"
+            target=lookup_process.main, args=(theirs, settings), daemon=True, name="kp-lookups"
         )
         self.process.start()
         theirs.close()
@@ -118,7 +118,7 @@ class FrontDoor:
         if ready:
             self._turn = (self._turn + 1) % len(ready)
             try:
-                lookups.send(ready[self._turn].channel, lookups.NEW, conn.fileno(), wait=0)
+                lookup_process.send(ready[self._turn].channel, lookup_process.NEW, conn.fileno(), wait=0)
             except (OSError, TimeoutError):
                 pass  # that process is busy or gone: serve the connection here
             else:
@@ -167,7 +167,7 @@ class FrontDoor:
     def _incoming(self, child: _Child) -> None:
         while True:
             try:
-                message, fds, _flags, _address = socket.recv_fds(child.channel, lookups.CHUNK + 16, 1)
+                message, fds, _flags, _address = socket.recv_fds(child.channel, lookup_process.CHUNK + 16, 1)
             except BlockingIOError:
                 return
             except OSError:
@@ -176,12 +176,12 @@ class FrontDoor:
                 self._lost(child)
                 return
             kind = message[:1]
-            if kind == lookups.READY:
+            if kind == lookup_process.READY:
                 child.ready = True
-            elif kind == lookups.HAND and fds:
+            elif kind == lookup_process.HAND and fds:
                 size = int.from_bytes(message[1:9], "big")
                 child.pending = (socket.socket(fileno=fds[0]), size, bytearray())
-            elif kind == lookups.DATA and child.pending is not None:
+            elif kind == lookup_process.DATA and child.pending is not None:
                 child.pending[2].extend(message[1:])
             else:
                 for fd in fds:

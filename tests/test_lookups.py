@@ -23,7 +23,7 @@ import httpx
 import pyoxigraph as ox
 import pytest
 
-from server import lookups
+from server import lookup_process, lookups
 from server.config import Settings
 from server.loader import meta_graph
 from server.snapshots import Snapshots, directory_for
@@ -239,11 +239,11 @@ def test_nothing_above_the_public_level_is_answered(published: tuple[Settings, S
 def process(published: tuple[Settings, Snapshots]) -> Iterator[socket.socket]:
     settings, _snapshots = published
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    child = mp.get_context("spawn").Process(target=lookups.main, args=(theirs, settings), daemon=True)
+    child = mp.get_context("spawn").Process(target=lookup_process.main, args=(theirs, settings), daemon=True)
     child.start()
     theirs.close()
     mine.settimeout(30)
-    assert mine.recv(16) == lookups.READY
+    assert mine.recv(16) == lookup_process.READY
     yield mine
     mine.close()
     child.join(timeout=10)
@@ -255,7 +255,7 @@ def connect(channel: socket.socket) -> socket.socket:
     with socket.create_server(("127.0.0.1", 0)) as listener:
         client = socket.create_connection(listener.getsockname())
         server_end, _ = listener.accept()
-    socket.send_fds(channel, [lookups.NEW], [server_end.fileno()])
+    socket.send_fds(channel, [lookup_process.NEW], [server_end.fileno()])
     server_end.close()
     client.settimeout(30)
     return client
@@ -287,13 +287,13 @@ def read_response(client: socket.socket) -> tuple[str, dict[str, str], bytes]:
 
 def handed_back(channel: socket.socket) -> tuple[socket.socket, bytes]:
     """What the lookup process hands back: the connection and the bytes read from it."""
-    message, fds, _flags, _address = socket.recv_fds(channel, lookups.CHUNK + 16, 1)
-    assert message[:1] == lookups.HAND and len(fds) == 1
+    message, fds, _flags, _address = socket.recv_fds(channel, lookup_process.CHUNK + 16, 1)
+    assert message[:1] == lookup_process.HAND and len(fds) == 1
     size = int.from_bytes(message[1:9], "big")
     data = b""
     while len(data) < size:
-        part = channel.recv(lookups.CHUNK + 16)
-        assert part[:1] == lookups.DATA
+        part = channel.recv(lookup_process.CHUNK + 16)
+        assert part[:1] == lookup_process.DATA
         data += part[1:]
     return socket.socket(fileno=fds[0]), data
 
@@ -319,10 +319,10 @@ def test_a_lookup_process_answers_then_hands_back_the_rest_unbroken(process: soc
 def test_a_long_head_is_handed_back_whole(process: socket.socket) -> None:
     """Past MAX_HEAD without its end: handed back in several messages, nothing lost."""
     client = connect(process)
-    sent = b"GET /sparql?query=" + b"x" * (lookups.MAX_HEAD + 3 * lookups.CHUNK)
+    sent = b"GET /sparql?query=" + b"x" * (lookup_process.MAX_HEAD + 3 * lookup_process.CHUNK)
     client.sendall(sent)
     conn, data = handed_back(process)
-    assert sent.startswith(data) and len(data) > lookups.MAX_HEAD
+    assert sent.startswith(data) and len(data) > lookup_process.MAX_HEAD
     conn.settimeout(10)
     assert data + receive(conn, len(sent) - len(data)) == sent
     conn.close()
