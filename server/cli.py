@@ -271,13 +271,21 @@ def serve(
         "lookup_processes": lookup_processes,
     }
     settings = replace(settings, **{k: v for k, v in changes.items() if v is not None})
+    from server import frontdoor
+
+    listener = None
+    if settings.lookup_processes > 0:
+        try:  # before loading anything: a port in use is said at once
+            listener = frontdoor.listen(settings.host, settings.port)
+        except OSError as exc:
+            raise fail(f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
     try:
         application = create_app(settings)
     except KpError as exc:
         raise fail(str(exc)) from None
     from server.fastpath import FastPath
 
-    if settings.lookup_processes <= 0:
+    if listener is None:
         err.print(
             f"serving {settings.store_path} on http://{settings.host}:{settings.port}/", highlight=False
         )
@@ -289,12 +297,6 @@ def serve(
             server_header=False,
         )
         return
-    from server import frontdoor
-
-    try:
-        listener = frontdoor.listen(settings.host, settings.port)
-    except OSError as exc:
-        raise fail(f"cannot listen on {settings.host}:{settings.port}: {exc}") from None
     err.print(
         f"serving {settings.store_path} on http://{settings.host}:{settings.port}/"
         f" ({settings.lookup_processes} lookup processes)",

@@ -476,3 +476,28 @@ def test_a_request_target_the_process_cannot_parse_goes_back(process: socket.soc
     assert data == sent
     conn.close()
     client.close()
+
+
+def test_a_port_in_use_is_said_before_anything_is_loaded(tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.server_fixture import ROOT
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [
+                str(ROOT / ".venv" / "bin" / "kp"),
+                "serve",
+                "--port",
+                str(port),
+                "--store",
+                str(tmp_path / "store"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert not (tmp_path / "store").exists(), "nothing loaded for a server that cannot listen"
