@@ -131,7 +131,7 @@ class Answerer:
     def _copy(self, path: Path, disk: EmbeddedStore) -> None:
         """Copy a snapshot into memory (in a thread; same answers, see EmbeddedStore.memory_copy)."""
         try:
-            copy = disk.memory_copy(self.memory_quads)
+            copy = disk.memory_copy(self.memory_quads, lambda: path in self._stores)  # else superseded
         except Exception as exc:  # answering from disk is still right, only slower
             log.warning("could not copy the snapshot %s into memory: %s", path, exc)
             return

@@ -315,8 +315,9 @@ class EmbeddedStore:
         self._store.flush()
         self._store.backup(str(target))
 
-    def memory_copy(self, most: int) -> EmbeddedStore | None:
-        """A copy in memory of a (read-only) store of at most ``most`` quads, else None.
+    def memory_copy(self, most: int, wanted: Callable[[], bool] = lambda: True) -> EmbeddedStore | None:
+        """A copy in memory of a (read-only) store of at most ``most`` quads, else None
+        (also as soon as ``wanted()`` turns false, asked every thousand subjects).
 
         A lookup of a fixed subject gives the same bytes from the copy as from
         this store: the same blank nodes (quads are copied as they are, not
@@ -330,11 +331,14 @@ class EmbeddedStore:
         assert isinstance(solutions, ox.QuerySolutions)
         subjects = [row[0] for row in solutions]
         copy = EmbeddedStore(None)
-        copy._store.bulk_extend(
-            quad
-            for subject in subjects
-            for quad in reversed(list(self._store.quads_for_pattern(subject, None, None)))
-        )
+        for start in range(0, len(subjects), 1000):
+            if not wanted():
+                return None
+            copy._store.bulk_extend(
+                quad
+                for subject in subjects[start : start + 1000]
+                for quad in reversed(list(self._store.quads_for_pattern(subject, None, None)))
+            )
         return copy
 
     def close(self) -> None:

@@ -501,3 +501,17 @@ def test_a_port_in_use_is_said_before_anything_is_loaded(tmp_path: Path) -> None
     assert done.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
     assert not (tmp_path / "store").exists(), "nothing loaded for a server that cannot listen"
+
+
+def test_a_copy_no_longer_wanted_stops(with_blank_nodes: EmbeddedStore) -> None:
+    """A snapshot superseded while it is being copied: the copy stops (the seed's
+    public snapshot has a few thousand subjects, so the question is asked more than once)."""
+    asked = []
+
+    def wanted() -> bool:
+        asked.append(1)
+        return len(asked) < 2
+
+    assert with_blank_nodes.memory_copy(10**9, wanted) is None
+    assert len(asked) == 2
+    assert with_blank_nodes.memory_copy(10**9, lambda: True) is not None
