@@ -44,7 +44,6 @@ class _Child:
         )
         self.process.start()
         theirs.close()
-        self.started = time.monotonic()
         self.ready = False
         # A connection being handed back: its socket, the bytes still to come, those come.
         self.pending: tuple[socket.socket, int, bytearray] | None = None
@@ -119,7 +118,7 @@ class FrontDoor:
             self._turn = (self._turn + 1) % len(ready)
             try:
                 lookup_process.send(ready[self._turn].channel, lookup_process.NEW, conn.fileno(), wait=0)
-            except (OSError, TimeoutError):
+            except OSError:  # TimeoutError included
                 pass  # that process is busy or gone: serve the connection here
             else:
                 conn.close()  # the lookup process has its own descriptor now
